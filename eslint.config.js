@@ -26,6 +26,8 @@ const constraints = (inTests) => {
     { sourceTag: 'scope:control-plane', onlyDependOnLibsWithTags: ['scope:shared', 'scope:control-plane'] },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', ...testing] },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib'] },
+    // Benchmarks, generators and CI helpers may use libraries and test helpers.
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
   ];
 };
 
