@@ -1,1 +1,4 @@
-export {};
+// Test-only helpers: real services for integration tests. Only tests and tools import this.
+export { freePort } from './free-port.ts';
+export { ensureImage, standInImages } from './docker-images.ts';
+export { startRedis, type StartRedisOptions, type TestRedis } from './redis.ts';
