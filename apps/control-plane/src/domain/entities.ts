@@ -1,0 +1,203 @@
+import type { Envelope } from '../crypto/key-manager.ts';
+
+/**
+ * The documents the control plane stores, by kind. Timestamps are ISO-8601 strings in UTC.
+ * No document ever holds a private key in clear: CA and server keys are `Envelope`s, and
+ * the private keys of client certificates generated here are never stored at all.
+ */
+export interface Entities {
+  account: Account;
+  apiKey: ApiKey;
+  site: Site;
+  serverCertificate: ServerCertificate;
+  accountCa: AccountCa;
+  clientCertificate: ClientCertificate;
+  customCa: CustomCa;
+  customCaCrl: CustomCaCrl;
+  customCaRevocation: CustomCaRevocation;
+  binding: Binding;
+  wafRuleset: WafRuleset;
+  audit: AuditEntry;
+}
+
+export type EntityKind = keyof Entities;
+export type EntityOf<K extends EntityKind> = Entities[K];
+
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  readonly plan: Plan;
+  readonly createdAt: string;
+}
+
+export interface Plan {
+  /** How many custom (uploaded) client CAs the account may hold across its sites. */
+  readonly customCaQuota: number;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  /** SHA-256 (hex) of the secret part; the secret itself is shown once and never stored. */
+  readonly secretHash: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+export interface Site {
+  readonly id: string;
+  readonly accountId: string;
+  /** The zone, lower-case ASCII (IDN in punycode), e.g. `example.com`. */
+  readonly name: string;
+  /** Where edges forward requests that pass, e.g. `https://origin.example.com:8443`. */
+  readonly originUrl: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A certificate chain + key the edges present for some hostnames of a site. */
+export interface ServerCertificate {
+  readonly id: string;
+  readonly accountId: string;
+  readonly siteId: string;
+  /** Leaf first, then intermediates, PEM. */
+  readonly certificatePem: string;
+  readonly privateKey: Envelope;
+  /** DNS names of the leaf (SAN), lower-case; may include wildcards like `*.example.com`. */
+  readonly hostnames: readonly string[];
+  readonly fingerprintSha256: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly createdAt: string;
+}
+
+/** Facts about a certificate that the API returns (from libs/pki inspection). */
+export interface CertificateFacts {
+  readonly commonName: string;
+  readonly subjectDn: string;
+  readonly issuerDn: string;
+  readonly serialNumber: string;
+  readonly fingerprintSha256: string;
+  readonly signatureAlgorithm: string;
+  readonly pubkeyAlgorithm: string;
+  readonly san: readonly string[];
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly subjectKeyId: string | undefined;
+}
+
+/** The CA the control plane runs for one account; its id is the account id. */
+export interface AccountCa {
+  readonly id: string;
+  readonly accountId: string;
+  readonly certificatePem: string;
+  readonly privateKey: Envelope;
+  readonly facts: CertificateFacts;
+  readonly createdAt: string;
+}
+
+export type ClientCertificateStatus = 'active' | 'revoked';
+
+export interface ClientCertificate {
+  readonly id: string;
+  readonly accountId: string;
+  readonly siteId: string;
+  /** The issuing CA: always the account CA, whose id is the account id. */
+  readonly caId: string;
+  readonly status: ClientCertificateStatus;
+  readonly certificatePem: string;
+  readonly facts: CertificateFacts;
+  readonly validityDays: number;
+  /** `system`: the key was generated here and returned once; `csr`: the user holds it. */
+  readonly keySource: 'system' | 'csr';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revokedAt?: string;
+}
+
+/** A client CA a user uploaded ("bring your own CA"). */
+export interface CustomCa {
+  readonly id: string;
+  readonly accountId: string;
+  readonly siteId: string;
+  readonly name: string;
+  readonly certificatePem: string;
+  readonly facts: CertificateFacts;
+  readonly createdAt: string;
+}
+
+/** The newest CRL a user uploaded for a custom CA (id = the custom CA's id). */
+export interface CustomCaCrl {
+  readonly id: string;
+  readonly accountId: string;
+  readonly caId: string;
+  /** The CRL as uploaded, DER in base64, so it can be served back and re-parsed. */
+  readonly derBase64: string;
+  readonly crlNumber: string | undefined;
+  readonly thisUpdate: string;
+  readonly nextUpdate: string | undefined;
+  /** Revoked serials (normalised lower-case hex). */
+  readonly revokedSerials: readonly string[];
+  readonly uploadedAt: string;
+}
+
+/** One serial of a custom CA revoked by hand (id = `<caId>:<serial>`). */
+export interface CustomCaRevocation {
+  readonly id: string;
+  readonly accountId: string;
+  readonly caId: string;
+  readonly serialNumber: string;
+  readonly reason: string | undefined;
+  readonly revokedAt: string;
+}
+
+/**
+ * The hostnames of a site on which certificates from one CA are accepted
+ * (id = `<siteId>:<caId>`; `caId` is the account id for the account CA).
+ */
+export interface Binding {
+  readonly id: string;
+  readonly accountId: string;
+  readonly siteId: string;
+  readonly caId: string;
+  readonly hostnames: readonly string[];
+  readonly updatedAt: string;
+}
+
+/** The ordered WAF custom rules of one site (id = the site id). */
+export interface WafRuleset {
+  readonly id: string;
+  readonly accountId: string;
+  readonly siteId: string;
+  readonly rules: readonly WafRule[];
+  readonly updatedAt: string;
+}
+
+export interface WafRule {
+  readonly id: string;
+  readonly name: string;
+  readonly expression: string;
+  readonly action: WafAction;
+  readonly enabled: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type WafAction =
+  | { readonly type: 'block'; readonly status: number; readonly body?: string; readonly contentType?: string }
+  | { readonly type: 'log' }
+  | { readonly type: 'allow' };
+
+/** One recorded change, written by the store with the change itself. */
+export interface AuditEntry {
+  readonly id: string;
+  readonly accountId: string;
+  readonly revision: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly requestId: string;
+  readonly action: string;
+  readonly target: { readonly kind: EntityKind; readonly id: string };
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
