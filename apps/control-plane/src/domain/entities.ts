@@ -14,7 +14,7 @@ export interface Entities {
   clientCertificate: ClientCertificate;
   customCa: CustomCa;
   customCaCrl: CustomCaCrl;
-  customCaRevocation: CustomCaRevocation;
+  revocation: Revocation;
   binding: Binding;
   wafRuleset: WafRuleset;
   audit: AuditEntry;
@@ -142,12 +142,17 @@ export interface CustomCaCrl {
   readonly uploadedAt: string;
 }
 
-/** One serial of a custom CA revoked by hand (id = `<caId>:<serial>`). */
-export interface CustomCaRevocation {
+/**
+ * A serial the edges must refuse although no certificate document says so (id =
+ * `<caId>:<serial>`): a custom CA's serial revoked by hand, or an account-CA certificate
+ * that was deleted (deleting must not make a certificate valid again).
+ */
+export interface Revocation {
   readonly id: string;
   readonly accountId: string;
   readonly caId: string;
   readonly serialNumber: string;
+  readonly source: 'manual' | 'deleted-certificate';
   readonly reason: string | undefined;
   readonly revokedAt: string;
 }

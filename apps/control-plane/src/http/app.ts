@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Services } from '../domain/services.ts';
+import { ApiError } from '../domain/api-error.ts';
+import { toApiError, type ErrorBody } from './error-reply.ts';
+import { ErrorSchema } from './schemas.ts';
+import { authentication } from './authentication.ts';
+import { rateLimiter } from './rate-limit.ts';
+import { restRoutes } from './routes/index.ts';
+import { rpcRoute } from './rpc/rpc-route.ts';
+
+export interface HttpAppOptions {
+  readonly services: Services;
+  /** Fastify/pino logger settings; `false` for silence in tests. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Requests per second per caller, with a burst allowance. */
+  readonly rateLimit?: { perSecond: number; burst: number };
+}
+
+/** Bodies above this are refused with `Payload.TooLarge` (413); CRL uploads allow more. */
+export const defaultBodyLimit = 256 * 1024;
+
+/**
+ * The control plane's HTTP API: REST routes under /v1, the original product's RPC endpoint
+ * (`/?Action=…`), the OpenAPI document at /openapi.json and its UI at /docs. Every /v1 and
+ * RPC request is authenticated; every error is a JSON `ErrorBody` with a stable code.
+ */
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    bodyLimit: defaultBodyLimit,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error({ err: apiError.cause ?? error }, 'request failed');
+    const body: ErrorBody = { code: apiError.code, message: apiError.message, requestId: request.id };
+    if (apiError.details) body.details = { ...apiError.details };
+    return reply.status(apiError.status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('NotFound.Route');
+    return reply.status(404).send({ code: error.code, message: error.message, requestId: request.id } satisfies ErrorBody);
+  });
+
+  app.addSchema(ErrorSchema);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Portcullis control plane',
+        version: '1',
+        description:
+          'Client certificates (mTLS) for edge hostnames: account CAs, issued and uploaded client CAs, ' +
+          'hostname bindings, revocation and WAF rules. Authenticate with "Authorization: Bearer <API key>".',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+
+  const limiter = rateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
+  await app.register(async (scoped) => {
+    await scoped.register(authentication, { accounts: options.services.accounts, limiter });
+    await scoped.register(restRoutes(options.services), { prefix: '/v1' });
+    await scoped.register(rpcRoute(options.services));
+  });
+  return app;
+}
