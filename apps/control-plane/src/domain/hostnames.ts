@@ -20,7 +20,8 @@ export function normaliseHostname(input: string): string {
   const trimmed = input.trim().replace(/\.$/, '');
   const wildcard = trimmed.startsWith('*.');
   const rest = wildcard ? trimmed.slice(2) : trimmed;
-  const ascii = rest.length > 0 && !rest.includes('*') ? domainToASCII(rest) : '';
+  // domainToASCII would silently drop tabs and newlines (URL host parsing does); refuse them.
+  const ascii = rest.length > 0 && !/[*\s\u0000-\u001f\u007f]/.test(rest) ? domainToASCII(rest) : '';
   const name = wildcard ? `*.${ascii}` : ascii;
   if (
     ascii === '' ||

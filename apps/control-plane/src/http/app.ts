@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -68,7 +70,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // In the bundled image the UI's assets sit beside main.mjs (tools/build/bundle-app.ts).
+  const bundledAssets = path.join(import.meta.dirname, 'static');
+  await app.register(swaggerUi, { routePrefix: '/docs', ...(existsSync(bundledAssets) ? { baseDir: bundledAssets } : {}) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 

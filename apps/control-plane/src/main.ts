@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+import { localKeyManager } from './crypto/key-manager.ts';
+import { createServices } from './domain/services.ts';
+import { buildHttpApp } from './http/app.ts';
+import { openStore } from './store/open-store.ts';
+
+/**
+ * Starts the control plane: the store (Redis when PORTCULLIS_REDIS_URL is set, else the
+ * embedded SQLite file under PORTCULLIS_DATA_DIR), the domain services, the HTTP API. Stops
+ * cleanly on SIGINT/SIGTERM: in-flight requests finish, then the store closes.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const store = await openStore(config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') });
+  const services = createServices(
+    { store, keyManager: localKeyManager(config.masterKeys), now: () => new Date() },
+    { adminToken: config.adminToken },
+  );
+  const http = await buildHttpApp({
+    services,
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+  });
+  await http.listen({ host: config.httpHost, port: config.httpPort });
+  http.log.info(
+    { store: config.redisUrl ? 'redis' : 'embedded', dataDir: config.dataDir },
+    `control plane ready; admin token in PORTCULLIS_ADMIN_TOKEN or ${path.join(config.dataDir, 'admin-token')}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    http.log.info({ signal }, 'stopping');
+    await http.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});
