@@ -248,10 +248,11 @@ class Parser {
     this.skipSpace();
     const start = this.pos;
     const name = this.word();
-    if (name === '' || keywords.has(name)) {
+    const isCall = name !== '' && this.nextNonSpace(start + name.length) === '(';
+    if (name === '' || (keywords.has(name) && !(isCall && functionNames.includes(name)))) {
       this.fail('Waf.Syntax', `expected a field, a function or \`(\`, found ${this.describe()}`, start, this.tokenLength());
     }
-    if (this.nextNonSpace(start + name.length) === '(') {
+    if (isCall) {
       if (name !== 'lower' && name !== 'len') {
         const hint = functionNames.includes(name)
           ? `; ${name}() is a condition, not a value`
@@ -515,7 +516,8 @@ class Parser {
   }
 
   private text(value: TypedValue): string {
-    return this.source.slice(value.start, value.end);
+    const text = this.source.slice(value.start, value.end);
+    return text.length > 60 ? `${text.slice(0, 57)}…` : text;
   }
 
   private fail(code: WafErrorCode, message: string, offset: number, length = 1): never {
