@@ -59,12 +59,18 @@ export function escapeDnValue(value: string): string {
 
 /**
  * The RFC 2253 string of a name: RDNs in reverse order joined by `,`, multi-valued RDNs by
- * `+`, short names for the common attribute types (as OpenSSL prints them) and dotted OIDs
+ * `+` (their members reversed too, as OpenSSL prints them, so strings compare equal with
+ * `openssl -nameopt RFC2253`), short names for the common attribute types and dotted OIDs
  * otherwise; a non-string value is printed as `#` and the hex of its DER encoding.
  */
 export function formatName(name: DistinguishedName): string {
   return name.rdns
-    .map((rdn) => rdn.map((a) => `${attributeShortNames.get(a.oid) ?? a.oid}=${a.text === null ? `#${hex(a.valueDer)}` : escapeDnValue(a.text)}`).join('+'))
+    .map((rdn) =>
+      rdn
+        .map((a) => `${attributeShortNames.get(a.oid) ?? a.oid}=${a.text === null ? `#${hex(a.valueDer).toUpperCase()}` : escapeDnValue(a.text)}`)
+        .reverse()
+        .join('+'),
+    )
     .reverse()
     .join(',');
 }
