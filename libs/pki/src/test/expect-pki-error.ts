@@ -4,9 +4,9 @@ import type { PkiErrorCode } from '../pki-error.ts';
 
 /**
  * Asserts that `run` fails with a PkiError of `code` (never another error type) and returns
- * it; works for synchronous functions and for promises.
+ * it; works for synchronous functions and for promises. `label` names the case in failures.
  */
-export async function expectPkiError(run: (() => unknown) | Promise<unknown>, code: PkiErrorCode): Promise<PkiError> {
+export async function expectPkiError(run: (() => unknown) | Promise<unknown>, code: PkiErrorCode, label = ''): Promise<PkiError> {
   let outcome: unknown;
   try {
     await (typeof run === 'function' ? run() : run);
@@ -14,7 +14,7 @@ export async function expectPkiError(run: (() => unknown) | Promise<unknown>, co
   } catch (error) {
     outcome = error;
   }
-  expect(outcome, `expected PkiError ${code}`).toBeInstanceOf(PkiError);
-  expect((outcome as PkiError).code).toBe(code);
+  expect(outcome, `${label} expected PkiError ${code}`).toBeInstanceOf(PkiError);
+  expect((outcome as PkiError).code, label).toBe(code);
   return outcome as PkiError;
 }
