@@ -115,8 +115,10 @@ describe('large CRLs', () => {
     const entries: Uint8Array[] = [];
     const date = derTime(new Date('2030-01-01T00:00:00Z'));
     const reason = derSequence(derSequence(derOid(Oid.crlReason), derOctetString(derTlv(Tag.Enumerated, Uint8Array.of(1)))));
+    const serial = new Uint8Array(16).fill(0x5a);
     for (let i = 0; i < count; i++) {
-      entries.push(derSequence(derUnsignedInteger(crypto.randomBytes(16)), date, reason));
+      new DataView(serial.buffer).setUint32(12, i);
+      entries.push(derSequence(derUnsignedInteger(serial), date, reason));
     }
     const extensions = critical === null ? [] : [derExplicit(0, derSequence(derSequence(derOid(critical), derBoolean(true), derOctetString(derNull()))))];
     const algorithm = derSequence(derOid(Oid.ecdsaWithSha256));
@@ -124,14 +126,16 @@ describe('large CRLs', () => {
     return derSequence(tbs, algorithm, derBitString(Uint8Array.of(0)));
   }
 
-  it('parses 100,000 entries quickly and honours the default entry bound', () => {
+  it('parses 100,000 entries quickly and stops at the entry bound', () => {
     const der = syntheticCrl(100_000);
     const started = performance.now();
     const crl = parseCrl(der);
     expect(crl.revoked).toHaveLength(100_000);
     expect(crl.revoked[0]!.reason).toBe('keyCompromise');
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(() => parseCrl(der, { maxEntries: 99_999 })).toThrow(/more than 99999/);
+    // A generous bound (about 5 µs per entry is typical): parsing must stay linear and cheap.
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(new Set(crl.revoked.map((r) => r.serialNumber)).size).toBe(100_000);
+    expect(() => parseCrl(syntheticCrl(11), { maxEntries: 10 })).toThrow(/more than 10 revoked/);
   });
 
   it('refuses a CRL with an unknown critical extension', async () => {
