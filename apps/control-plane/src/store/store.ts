@@ -43,7 +43,8 @@ export interface Store {
   /**
    * Change records with revision greater than `after`, oldest first, at most `limit`.
    * Records may be trimmed after a retention window; `oldest` says the first revision
-   * still held, so a reader that fell behind knows to resynchronise from documents.
+   * still held (the current revision + 1 when none is), so a reader that fell behind
+   * knows to resynchronise from documents.
    */
   changes(after: number, limit: number): Promise<{ records: ChangeRecord[]; oldest: number }>;
 
@@ -68,14 +69,23 @@ export interface Listed<T> {
   readonly items: Stored<T>[];
 }
 
-/** One atomic change: preconditions, then puts and deletes, recorded as one revision. */
+/**
+ * One atomic change: preconditions, then puts and deletes, recorded as one revision.
+ * Guards see the state before the write; then the deletes apply, then the puts, each in
+ * order, so a put may claim a unique value that an earlier delete or put of the same write
+ * freed. The change record lists the deletes, then the puts.
+ */
 export interface Write {
   readonly guards: readonly Guard[];
   readonly puts: readonly Put[];
   readonly deletes: readonly Delete[];
   /** Who asked and why, stored with the change record and as audit entries. */
   readonly context: WriteContext;
-  /** One audit entry per user-visible change; may be empty for internal writes. */
+  /**
+   * One audit entry per user-visible change; may be empty for internal writes. Each is
+   * stored as an `audit` document (id `<revision>-<position>`) in index
+   * `audit:<accountId>`, and not listed in the change record.
+   */
   readonly audit: readonly AuditDraft[];
 }
 
