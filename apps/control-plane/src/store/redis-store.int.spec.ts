@@ -1,6 +1,7 @@
 import { freePort, startRedis, type TestRedis } from '@portcullis/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from './open-store.ts';
 import { createRedisStore, type RedisStore } from './redis-store.ts';
 import { describeStoreContract } from './store-contract.ts';
 import type { CommitResult, Write } from './store.ts';
@@ -87,6 +88,22 @@ describe('redis store', () => {
           expect(store.durability()).toMatchObject({ status: 'at-risk', appendfsync: 'everysec', detail: expect.stringContaining('1 s') });
         });
       } finally {
+        await admin.config('SET', 'appendfsync', 'always');
+      }
+    });
+
+    it('makes openStore warn at start when commits are not durable', async () => {
+      await admin.config('SET', 'appendfsync', 'everysec');
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const store = await openStore({ redisUrl: redis.url });
+        await store.close();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings).toEqual([expect.objectContaining({ code: 'PORTCULLIS_REDIS_DURABILITY', message: expect.stringContaining('everysec') })]);
+      } finally {
+        process.off('warning', onWarning);
         await admin.config('SET', 'appendfsync', 'always');
       }
     });
