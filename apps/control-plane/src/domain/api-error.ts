@@ -38,6 +38,7 @@ export const apiErrors = {
   'InvalidParameter.Plan': [400, 'The plan is not valid.'],
   'InvalidParameter.Pkcs12Password': [400, 'A PKCS#12 password must be 8–128 characters and needs a system-generated key.'],
   'InvalidParameter.CertificateKeyMismatch': [400, 'The private key does not belong to the certificate.'],
+  'InvalidParameter.ServerCertificate': [400, 'A server certificate must be a currently valid leaf naming at least one hostname of the site.'],
 
   'QuotaExceeded.CaCertificate': [409, 'The plan\'s custom CA quota is used up; delete one first.'],
   'QuotaExceeded.WafRule': [409, 'The site has the maximum number of WAF rules.'],

@@ -3,11 +3,20 @@ import { accountsService } from './accounts.ts';
 import { auditLogService } from './audit-log.ts';
 import { bindingsService } from './bindings.ts';
 import { sitesService } from './sites.ts';
+import { accountCaService } from './account-ca.ts';
+import { clientCertificatesService } from './client-certificates.ts';
+import { customCasService } from './custom-cas.ts';
+import { serverCertificatesService } from './server-certificates.ts';
 
 /** Every domain service, built once per process from the same dependencies. */
 export function createServices(deps: Deps, options: { adminToken: string | undefined }) {
+  const accountCa = accountCaService(deps);
   return {
     accounts: accountsService(deps, options.adminToken),
+    accountCa,
+    clientCertificates: clientCertificatesService(deps, accountCa),
+    customCas: customCasService(deps),
+    serverCertificates: serverCertificatesService(deps),
     sites: sitesService(deps),
     bindings: bindingsService(deps),
     auditLog: auditLogService(deps),
