@@ -66,7 +66,7 @@ function compileLogical(operator: 'and' | 'or' | 'xor', operands: Predicate[]): 
   if (operator === 'xor') {
     return (c) => {
       let odd = false;
-      for (const p of operands) odd = odd !== p(c);
+      for (let i = 0; i < operands.length; i++) odd = odd !== operands[i]!(c);
       return odd;
     };
   }
@@ -76,12 +76,12 @@ function compileLogical(operator: 'and' | 'or' | 'xor', operands: Predicate[]): 
   }
   if (operator === 'and') {
     return (c) => {
-      for (const p of operands) if (!p(c)) return false;
+      for (let i = 0; i < operands.length; i++) if (!operands[i]!(c)) return false;
       return true;
     };
   }
   return (c) => {
-    for (const p of operands) if (p(c)) return true;
+    for (let i = 0; i < operands.length; i++) if (operands[i]!(c)) return true;
     return false;
   };
 }
@@ -212,8 +212,10 @@ function stringTest(operator: CompareNode['operator'], literal: string, node: Co
 }
 
 function anyValue(get: Getter<readonly string[]>, test: (s: string) => boolean): Predicate {
+  // An indexed loop: no iterator object per evaluation, whatever the optimiser manages to inline.
   return (c) => {
-    for (const value of get(c)) if (test(value)) return true;
+    const values = get(c);
+    for (let i = 0; i < values.length; i++) if (test(values[i]!)) return true;
     return false;
   };
 }

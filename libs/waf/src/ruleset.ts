@@ -219,7 +219,8 @@ function buildRuleset(rules: readonly CompiledRule[], predicates: readonly Predi
     evaluate(facts: RequestFacts): Decision {
       const ctx = new EvaluationContext(facts);
       let logged: string[] | undefined;
-      for (const rule of active) {
+      for (let i = 0; i < active.length; i++) {
+        const rule = active[i]!;
         if (!rule.predicate(ctx)) continue;
         if (rule.decision === null) (logged ??= []).push(rule.id);
         else return logged === undefined ? rule.decision : decide(rule, logged)!;

@@ -25,7 +25,6 @@ export type FieldValue =
   | boolean
   | number
   | string
-  | bigint
   | null
   | readonly string[]
   | Readonly<Record<string, readonly string[] | undefined>>;
