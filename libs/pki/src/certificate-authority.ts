@@ -5,7 +5,7 @@ import { assembleCertificate, encodeTbsCertificate, keyIdentifier } from './cert
 import { encodeSubject } from './distinguished-name.ts';
 import type { SubjectInput } from './distinguished-name.ts';
 import { localCaSigner } from './issuing-ca.ts';
-import { exportPrivateKeyPem, generateKeyPair, publicKeyInfoOf } from './key-pair.ts';
+import { encodeKeyPair, generateKeyPair } from './key-pair.ts';
 import type { KeyType } from './key-pair.ts';
 import { encodePem } from './pem.ts';
 import { parseCertificateDer } from './parse-certificate.ts';
@@ -53,7 +53,7 @@ export async function createCertificateAuthority(options: CertificateAuthorityOp
   }
   const subjectDer = encodeSubject(options.subject);
   const keys = await generateKeyPair(options.keyType ?? 'ec-p256');
-  const publicKey = publicKeyInfoOf(keys.publicKey);
+  const { publicKeyInfo: publicKey, privateKeyPem } = encodeKeyPair(keys);
   const keyId = keyIdentifier(publicKey.keyBits);
   const now = wholeSeconds(options.now ?? new Date());
   const signingAlgorithm: SigningAlgorithm = publicKey.algorithm.type === 'ec' ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption';
@@ -77,7 +77,7 @@ export async function createCertificateAuthority(options: CertificateAuthorityOp
   return {
     certificatePem: encodePem('CERTIFICATE', certificateDer),
     certificateDer,
-    privateKeyPem: exportPrivateKeyPem(keys.privateKey),
+    privateKeyPem,
     privateKey: keys.privateKey,
     info: describeCertificate(parseCertificateDer(certificateDer)),
   };

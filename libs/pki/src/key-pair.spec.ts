@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair, keyTypes, publicKeyInfoOf, readPrivateKeyPem, readPublicKeyPem } from './key-pair.ts';
+import { encodeKeyPair, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair, keyTypes, readPrivateKeyPem, readPublicKeyPem } from './key-pair.ts';
 import type { KeyType } from './key-pair.ts';
 import { PkiError } from './pki-error.ts';
 import { TempDir, openssl } from './test/openssl.ts';
@@ -36,9 +36,25 @@ describe('key pairs', () => {
     const expected = keyType.startsWith('ec')
       ? { type: 'ec', curve: keyType === 'ec-p256' ? 'P-256' : 'P-384' }
       : { type: 'rsa', bits: Number(keyType.slice(4)) };
-    expect(publicKeyInfoOf(keys.publicKey).algorithm).toMatchObject(expected);
+    const encoded = encodeKeyPair(keys);
+    expect(encoded.publicKeyInfo.algorithm).toMatchObject(expected);
+    expect(encoded.privateKeyPem).toBe(privatePem);
+    expect(Buffer.from(encoded.publicKeyInfo.spki)).toEqual(keys.publicKey.export({ type: 'spki', format: 'der' }));
     expect(readPublicKeyPem(publicPem).equals(keys.publicKey)).toBe(true);
     expect(readPrivateKeyPem(privatePem).equals(keys.privateKey)).toBe(true);
+  });
+
+  it('encodes EC keys from their JWK form byte for byte as OpenSSL does', async () => {
+    // Many keys, so coordinates and scalars with leading zero bytes are among them.
+    for (const [keyType, count] of [['ec-p256', 600], ['ec-p384', 300]] as const) {
+      for (let i = 0; i < count; i++) {
+        const keys = await generateKeyPair(keyType);
+        const encoded = encodeKeyPair(keys);
+        expect(encoded.privateKeyPem).toBe(keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+        expect(Buffer.from(encoded.publicKeyInfo.spki).equals(keys.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
+        expect(Buffer.from(encoded.publicKeyInfo.spki).subarray(-encoded.publicKeyInfo.keyBits.length)).toEqual(Buffer.from(encoded.publicKeyInfo.keyBits));
+      }
+    }
   });
 
   it('refuses an unknown key type as a user error', async () => {

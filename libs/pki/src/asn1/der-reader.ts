@@ -12,6 +12,10 @@ export interface DerNode {
 
 // OIDs longer than this are not used by anything we parse; refusing them bounds the work.
 const maxOidBytes = 64;
+// Decoded OIDs by their encoding. The same few dozen OIDs recur in every certificate, so a
+// lookup beats decoding; the cap keeps hostile input from growing the cache without bound.
+const oidCache = new Map<string, string>();
+const maxCachedOids = 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -161,6 +165,9 @@ export class DerReader {
     const content = this.content(this.expect(node, Tag.Oid, what));
     if (content.length === 0 || content.length > maxOidBytes) this.fail(`bad ${what}`);
     if (content[content.length - 1]! & 0x80) this.fail(`truncated ${what}`);
+    const key = String.fromCharCode(...content);
+    const cached = oidCache.get(key);
+    if (cached !== undefined) return cached;
     const arcs: (number | bigint)[] = [];
     let value = 0;
     let big: bigint | null = null;
@@ -180,7 +187,9 @@ export class DerReader {
     }
     const first = arcs[0]!;
     const head = first < 40 ? [0, first] : first < 80 ? [1, Number(first) - 40] : [2, typeof first === 'bigint' ? first - 80n : first - 80];
-    return [...head, ...arcs.slice(1)].join('.');
+    const dotted = [...head, ...arcs.slice(1)].join('.');
+    if (oidCache.size < maxCachedOids) oidCache.set(key, dotted);
+    return dotted;
   }
 
   bitString(node: DerNode | undefined, what: string): { readonly unusedBits: number; readonly bytes: Uint8Array } {

@@ -187,7 +187,9 @@ export function derUtf8String(value: string): Uint8Array {
 
 /** An ASCII-only string type (PrintableString, IA5String); the caller checks the alphabet. */
 export function derAsciiString(tag: number, value: string): Uint8Array {
-  return derTlv(tag, Uint8Array.from(value, (c) => c.charCodeAt(0)));
+  const bytes = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i);
+  return derTlv(tag, bytes);
 }
 
 /** BMPString: UTF-16 big-endian code units. */

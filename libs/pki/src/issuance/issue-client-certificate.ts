@@ -4,7 +4,7 @@ import { assembleCertificate, encodeTbsCertificate, keyIdentifier } from '../cer
 import { commonNameOf, encodeSubject } from '../distinguished-name.ts';
 import type { IssuingCa } from '../issuing-ca.ts';
 import type { PublicKeyInfo } from '../key-algorithm.ts';
-import { exportPrivateKeyPem, generateKeyPair, keyTypeAlgorithm, publicKeyInfoOf } from '../key-pair.ts';
+import { encodeKeyPair, generateKeyPair, keyTypeAlgorithm } from '../key-pair.ts';
 import type { KeyType } from '../key-pair.ts';
 import { verifyCsr } from '../parse-csr.ts';
 import { encodePem } from '../pem.ts';
@@ -94,9 +94,9 @@ export async function issueClientCertificate(
   if (subject.source === 'csr') {
     subjectKey = subject.csr.publicKeyInfo;
   } else {
-    const keys = await generateKeyPair(subject.keyType);
-    subjectKey = publicKeyInfoOf(keys.publicKey);
-    privateKeyPem = exportPrivateKeyPem(keys.privateKey);
+    const encoded = encodeKeyPair(await generateKeyPair(subject.keyType));
+    subjectKey = encoded.publicKeyInfo;
+    privateKeyPem = encoded.privateKeyPem;
   }
 
   const template: CertificateTemplate = {
