@@ -8,7 +8,8 @@ import { ApiError } from './api-error.ts';
 import { commit, withRetry } from './commit.ts';
 import { factsOf } from './certificate-facts.ts';
 import { newId } from './ids.ts';
-import { indexes } from './names.ts';
+import { indexes, uniques } from './names.ts';
+import type { Put } from '../store/store.ts';
 import { type PageOf, type PageRequest, window } from './paging.ts';
 import { requireSite } from './sites.ts';
 
@@ -62,7 +63,7 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       const updated: ClientCertificate = { ...rest, status, updatedAt: now, ...(status === 'revoked' ? { revokedAt: now } : {}) };
       await commit(store, caller, {
         guards: [{ type: 'unchanged', kind: 'clientCertificate', id, rev: found.rev }],
-        puts: [{ kind: 'clientCertificate', id, data: updated, indexes: [indexes.clientCertificatesOf(siteId)], uniques: [] }],
+        puts: [certificatePut(updated)],
         audit: [
           {
             accountId,
@@ -119,7 +120,7 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
         const current = await requireSite(store, accountId, siteId);
         await commit(store, caller, {
           guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: current.rev }],
-          puts: [{ kind: 'clientCertificate', id, data: certificate, indexes: [indexes.clientCertificatesOf(siteId)], uniques: [] }],
+          puts: [certificatePut(certificate)],
           audit: [
             {
               accountId,
@@ -185,3 +186,14 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
 }
 
 export type ClientCertificatesService = ReturnType<typeof clientCertificatesService>;
+
+/** A certificate document with its full memberships: its site's list and its serial claim. */
+function certificatePut(certificate: ClientCertificate): Put {
+  return {
+    kind: 'clientCertificate',
+    id: certificate.id,
+    data: certificate,
+    indexes: [indexes.clientCertificatesOf(certificate.siteId)],
+    uniques: [{ name: uniques.clientCertificateSerial(certificate.caId), value: certificate.facts.serialNumber }],
+  };
+}

@@ -23,4 +23,6 @@ export const uniques = {
   /** A zone belongs to one site in the whole system: edges route by hostname. */
   siteName: 'siteName',
   customCaFingerprint: (siteId: string) => `customCaFingerprint:${siteId}`,
+  /** Serial → client certificate id, per issuing CA: revocation checks look serials up. */
+  clientCertificateSerial: (caId: string) => `clientCertificateSerial:${caId}`,
 } as const;
