@@ -244,6 +244,10 @@ describe('compileExpression', () => {
       ).toBe(true);
     });
 
+    it('gives an empty Cloudflare date for a time JavaScript dates cannot hold', () => {
+      expect(matches('cf.tls_client_auth.cert_not_after eq ""', request({ clientCert: cert({ notAfter: 1e20 }) }))).toBe(true);
+    });
+
     it('pads a single-digit day with a space in Cloudflare dates', () => {
       const facts = request({ clientCert: cert({ notBefore: Date.UTC(2024, 0, 5, 1, 2, 3) / 1000 }) });
       expect(matches('cf.tls_client_auth.cert_not_before eq "Jan  5 01:02:03 2024 GMT"', facts)).toBe(true);

@@ -117,6 +117,7 @@ export function compileRuleset(definitions: readonly RuleDefinition[]): RulesetR
   }
   const rules: CompiledRule[] = [];
   const predicates: Predicate[] = [];
+  const fieldsByRule: (readonly FieldName[])[] = [];
   const seen = new Set<string>();
   definitions.forEach((definition, index) => {
     if (typeof definition !== 'object' || definition === null) {
@@ -141,7 +142,8 @@ export function compileRuleset(definitions: readonly RuleDefinition[]): RulesetR
       fail(error);
       return;
     }
-    for (const warning of analyzeExpression(ast).warnings) warnings.push({ ruleId: id, index, warning });
+    const analysis = analyzeExpression(ast);
+    for (const warning of analysis.warnings) warnings.push({ ruleId: id, index, warning });
     if (shapeError) return;
     rules.push({
       id,
@@ -151,9 +153,10 @@ export function compileRuleset(definitions: readonly RuleDefinition[]): RulesetR
       action: normaliseAction(definition.action),
     });
     predicates.push(compilePredicate(ast));
+    fieldsByRule.push(analysis.fields);
   });
   if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, ruleset: buildRuleset(rules, predicates), warnings };
+  return { ok: true, ruleset: buildRuleset(rules, predicates, fieldsByRule), warnings };
 }
 
 function checkShape(definition: RuleDefinition): string | undefined {
@@ -205,12 +208,16 @@ interface ActiveRule {
   readonly decision: Decision | null;
 }
 
-function buildRuleset(rules: readonly CompiledRule[], predicates: readonly Predicate[]): CompiledRuleset {
+function buildRuleset(
+  rules: readonly CompiledRule[],
+  predicates: readonly Predicate[],
+  fieldsByRule: readonly (readonly FieldName[])[],
+): CompiledRuleset {
   const active: ActiveRule[] = [];
   const fields = new Set<FieldName>();
   rules.forEach((rule, i) => {
     if (!rule.enabled) return;
-    for (const field of analyzeExpression(rule.ast).fields) fields.add(field);
+    for (const field of fieldsByRule[i]!) fields.add(field);
     active.push({ id: rule.id, predicate: predicates[i]!, action: rule.action, decision: decide(rule, noneLogged) });
   });
   return Object.freeze({
