@@ -139,7 +139,8 @@ describe('normaliseSerialHex', () => {
     expect(normaliseSerialHex('8a 0b')).toBe('8a0b');
     expect(normaliseSerialHex('A0B')).toBe('0a0b');
     expect(normaliseSerialHex('0000')).toBe('00');
-    expect(() => normaliseSerialHex('xyz')).toThrow(PkiError);
-    expect(() => normaliseSerialHex('ab'.repeat(21))).toThrow(PkiError);
+    for (const bad of ['xyz', '', ':', 'ab'.repeat(21)]) {
+      expect(() => normaliseSerialHex(bad)).toThrow(expect.objectContaining({ code: 'SerialNumber.Malformed' }));
+    }
   });
 });

@@ -1,6 +1,20 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tag, derBitString, derBoolean, derConstructed, derExplicit, derNull, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTlv, derUnsignedInteger } from './asn1/der-writer.ts';
+import { Tag } from './asn1/der-tag.ts';
+import {
+  derBitString,
+  derBoolean,
+  derConstructed,
+  derExplicit,
+  derNull,
+  derOctetString,
+  derOid,
+  derSequence,
+  derSmallInteger,
+  derTime,
+  derTlv,
+  derUnsignedInteger,
+} from './asn1/der-writer.ts';
 import { createCertificateAuthority } from './certificate-authority.ts';
 import type { CreatedCertificateAuthority } from './certificate-authority.ts';
 import { parseCrl, verifyCrlSignature } from './certificate-revocation-list.ts';

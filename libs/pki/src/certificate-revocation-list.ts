@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { DerReader } from './asn1/der-reader.ts';
 import type { DerNode } from './asn1/der-reader.ts';
-import { Tag, contextTag } from './asn1/der-writer.ts';
+import { Tag, contextTag } from './asn1/der-tag.ts';
 import { readOneDer } from './der-input.ts';
 import { formatName, nameMatchKey, readName } from './distinguished-name.ts';
 import { Oid } from './oids.ts';

@@ -1,5 +1,6 @@
 import type { DerNode, DerReader } from './asn1/der-reader.ts';
-import { Tag, derAsciiString, derOid, derSequence, derSetOf, derUtf8String } from './asn1/der-writer.ts';
+import { Tag } from './asn1/der-tag.ts';
+import { derAsciiString, derOid, derSequence, derSetOf, derUtf8String } from './asn1/der-writer.ts';
 import { Oid, attributeShortNames } from './oids.ts';
 import { PkiError } from './pki-error.ts';
 

@@ -1,5 +1,5 @@
 import type { DerNode, DerReader } from './asn1/der-reader.ts';
-import { Tag } from './asn1/der-writer.ts';
+import { Tag } from './asn1/der-tag.ts';
 import { Oid, curveNames } from './oids.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { DerReader } from './asn1/der-reader.ts';
-import { contextTag } from './asn1/der-writer.ts';
+import { contextTag } from './asn1/der-tag.ts';
 import { readOneDer } from './der-input.ts';
 import type { DerInputRules } from './der-input.ts';
 import { readName } from './distinguished-name.ts';

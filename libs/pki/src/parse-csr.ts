@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DerReader } from './asn1/der-reader.ts';
-import { contextTag } from './asn1/der-writer.ts';
+import { contextTag } from './asn1/der-tag.ts';
 import { readOneDer } from './der-input.ts';
 import { commonNameOf, formatName, readName } from './distinguished-name.ts';
 import type { DistinguishedName } from './distinguished-name.ts';

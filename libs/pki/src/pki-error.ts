@@ -13,6 +13,8 @@ const catalogue = {
   'Certificate.TooLarge': { status: 413, message: 'The certificate is larger than accepted' },
   'Certificate.MultipleCertificates': { status: 400, message: 'Exactly one certificate was expected' },
 
+  'SerialNumber.Malformed': { status: 400, message: 'The serial number is not valid hex of at most 20 octets' },
+
   'Csr.Malformed': { status: 400, message: 'The certificate signing request is not well-formed' },
   'Csr.TooLarge': { status: 413, message: 'The certificate signing request is larger than accepted' },
   'Csr.BadSignature': { status: 422, message: 'The certificate signing request signature does not verify' },

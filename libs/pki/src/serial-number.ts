@@ -26,13 +26,13 @@ export function serialHex(serial: Uint8Array): string {
 
 /**
  * Normalises a serial number typed or pasted by a person (`0A:1B:2C`, `0a1b2c`, `A 1B 2C`) to
- * the form of {@link serialHex}. Throws `Certificate.Malformed` for anything but hex digits
+ * the form of {@link serialHex}. Throws `SerialNumber.Malformed` for anything but hex digits
  * with optional `:`/space separators, or more than 20 octets (RFC 5280's limit).
  */
 export function normaliseSerialHex(text: string): string {
   const digits = text.replace(/[:\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]+$/.test(digits)) throw new PkiError('Certificate.Malformed', { detail: 'a serial number is hex digits' });
+  if (!/^[0-9a-f]+$/.test(digits)) throw new PkiError('SerialNumber.Malformed', { detail: 'only hex digits with optional colons or spaces' });
   const even = digits.length % 2 === 0 ? digits : `0${digits}`;
-  if (even.length > 40) throw new PkiError('Certificate.Malformed', { detail: 'a serial number has at most 20 octets' });
+  if (even.length > 40) throw new PkiError('SerialNumber.Malformed', { detail: `${even.length / 2} octets` });
   return serialHex(Buffer.from(even, 'hex'));
 }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { DerNode, DerReader } from './asn1/der-reader.ts';
-import { contextTag, derNull, derOid, derSequence } from './asn1/der-writer.ts';
+import { contextTag } from './asn1/der-tag.ts';
+import { derNull, derOid, derSequence } from './asn1/der-writer.ts';
 import { Oid } from './oids.ts';
 
 type Hash = 'md2' | 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
@@ -117,6 +118,9 @@ export function verifySignature(
 /** The two algorithms libs/pki signs with, chosen by the CA key type; SHA-256 in both cases. */
 export type SigningAlgorithm = 'ecdsa-with-SHA256' | 'sha256WithRSAEncryption';
 
+const ecdsaWithSha256 = derSequence(derOid(Oid.ecdsaWithSha256));
+const sha256WithRsa = derSequence(derOid(Oid.sha256WithRsa), derNull());
+
 /**
  * The AlgorithmIdentifier encoding of a signing algorithm. RFC 5758 omits parameters for
  * ECDSA; RFC 4055 requires an explicit NULL for PKCS#1 v1.5.
@@ -124,6 +128,3 @@ export type SigningAlgorithm = 'ecdsa-with-SHA256' | 'sha256WithRSAEncryption';
 export function encodeSigningAlgorithm(algorithm: SigningAlgorithm): Uint8Array {
   return algorithm === 'ecdsa-with-SHA256' ? ecdsaWithSha256 : sha256WithRsa;
 }
-
-const ecdsaWithSha256 = derSequence(derOid(Oid.ecdsaWithSha256));
-const sha256WithRsa = derSequence(derOid(Oid.sha256WithRsa), derNull());

@@ -29,10 +29,10 @@ describe('TrustStore.verify', () => {
   }
 
   /** Signs a CSR with the trusted CA's key through `openssl x509 -req`, with the given extension lines. */
-  function opensslIssued(name: string, extensions: readonly string[], digest = '-sha256', caName = 'ca'): string {
+  function opensslIssued(name: string, extensions: readonly string[], digest = '-sha256', caName = 'ca', extra: readonly string[] = []): string {
     openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.path(`${name}.key`), '-out', dir.path(`${name}.csr`), '-subj', `/CN=${name}`]);
     dir.write(`${name}.ext`, ['[ext]', ...extensions].join('\n'));
-    openssl(['x509', '-req', '-in', dir.path(`${name}.csr`), '-CA', dir.path(`${caName}.pem`), '-CAkey', dir.path(`${caName}.key`), '-CAcreateserial', '-days', '5', digest, '-extfile', dir.path(`${name}.ext`), '-extensions', 'ext', '-out', dir.path(`${name}.pem`)]);
+    openssl(['x509', '-req', '-in', dir.path(`${name}.csr`), '-CA', dir.path(`${caName}.pem`), '-CAkey', dir.path(`${caName}.key`), '-CAcreateserial', '-days', '5', digest, '-extfile', dir.path(`${name}.ext`), '-extensions', 'ext', ...extra, '-out', dir.path(`${name}.pem`)]);
     return dir.text(`${name}.pem`);
   }
 
@@ -100,6 +100,16 @@ describe('TrustStore.verify', () => {
     expect(noAki).not.toContain('Authority Key');
     expect(store.verify(noAki)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(opensslVerdict(noAki)).toContain('certificate signature failure');
+  });
+
+  it('verifies RSASSA-PSS signatures with the salt length and hash the certificate names', () => {
+    for (const [name, digest, saltLength] of [['pss-256', '-sha256', 'digest'], ['pss-384', '-sha384', 'max']] as const) {
+      const pss = opensslIssued(name, ['extendedKeyUsage=clientAuth'], digest, 'rsa', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', `rsa_pss_saltlen:${saltLength}`]);
+      expect(openssl(['x509', '-noout', '-text'], { input: pss })).toContain('rsassaPss');
+      expect(store.verify(pss)).toMatchObject({ ok: true, ca: { id: 'rsa-ca' } });
+      expect(opensslVerdict(pss, dir.path('rsa.pem'))).toBe('OK');
+      expect(store.verify(flipByte(pemToDer(pss), -3, 0x01))).toEqual({ ok: false, reason: 'bad_signature' });
+    }
   });
 
   it('says bad_signature for a SHA-1 signature even from the trusted key', () => {

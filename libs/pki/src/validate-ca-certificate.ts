@@ -53,7 +53,6 @@ export function validateCaCertificate(pem: string, options: { readonly now?: Dat
   if (pem.length > maxCaUploadPemChars) {
     throw new PkiError('CaCertificate.TooLarge', { detail: `${pem.length} characters, at most ${maxCaUploadPemChars} accepted` });
   }
-  if (!pem.includes('-----BEGIN')) throw new PkiError('CaCertificate.Malformed', { detail: 'a PEM certificate is expected' });
   const cert = parseCertificate(pem, {
     labels: ['CERTIFICATE'],
     maxDerBytes: maxCaCertificateDerBytes,

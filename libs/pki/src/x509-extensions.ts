@@ -1,7 +1,6 @@
 import type { DerNode, DerReader } from './asn1/der-reader.ts';
+import { Tag, contextTag } from './asn1/der-tag.ts';
 import {
-  Tag,
-  contextTag,
   derBoolean,
   derConstructed,
   derNamedBits,

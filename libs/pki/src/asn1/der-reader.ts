@@ -1,6 +1,6 @@
 import { PkiError } from '../pki-error.ts';
 import type { PkiErrorCode } from '../pki-error.ts';
-import { Tag } from './der-writer.ts';
+import { Tag } from './der-tag.ts';
 
 /** One DER element inside the reader's buffer: tag byte and the offsets of header and content. */
 export interface DerNode {

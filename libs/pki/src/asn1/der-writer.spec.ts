@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DerReader } from './der-reader.ts';
+import { Tag } from './der-tag.ts';
 import {
-  Tag,
   derBitString,
   derBmpString,
   derNamedBits,

@@ -32,8 +32,9 @@ export interface CertificateTemplate {
   serialNumber: Uint8Array;
   notBefore: Date;
   notAfter: Date;
+  /** Written when non-empty. */
   keyUsage: KeyUsageName[];
-  /** OIDs. */
+  /** OIDs; written when non-empty. */
   extendedKeyUsage: string[];
 }
 

@@ -198,4 +198,13 @@ describe('issueClientCertificate', () => {
     expect(issued.info.notAfter.getTime() - issued.info.notBefore.getTime()).toBe(7 * dayMs);
     checkWithOpenssl('extra', issued, 'ec', false);
   });
+
+  it('leaves keyUsage out when a policy clears it, rather than writing an empty one', async () => {
+    const unrestricted: IssuancePolicy = { kind: 'modifier', name: 'no-key-usage', modify: (template) => void (template.keyUsage = []) };
+    const issued = await issueClientCertificate(cas.get('ec')!.issuing, { keyType: 'ec-p256', commonName: 'free' }, { extraPolicies: [unrestricted] });
+    expect(issued.info.keyUsage).toBeNull();
+    expect(issued.info.extendedKeyUsage).toEqual(['clientAuth']);
+    const file = dir.write('no-ku.pem', issued.certificatePem);
+    expect(openssl(['verify', '-CAfile', cas.get('ec')!.file, '-purpose', 'sslclient', file])).toContain('OK');
+  });
 });

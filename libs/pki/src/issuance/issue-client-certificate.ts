@@ -120,8 +120,9 @@ export async function issueClientCertificate(
     spki: subjectKey.spki,
     extensions: [
       encodeBasicConstraints(null),
-      encodeKeyUsage(template.keyUsage),
-      encodeExtendedKeyUsage(template.extendedKeyUsage),
+      // An empty keyUsage or extKeyUsage is invalid (RFC 5280); a policy that clears one means "unrestricted".
+      ...(template.keyUsage.length > 0 ? [encodeKeyUsage(template.keyUsage)] : []),
+      ...(template.extendedKeyUsage.length > 0 ? [encodeExtendedKeyUsage(template.extendedKeyUsage)] : []),
       encodeSubjectKeyId(keyIdentifier(subjectKey.keyBits)),
       encodeAuthorityKeyId(ca.subjectKeyId),
     ],

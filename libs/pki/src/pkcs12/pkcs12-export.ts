@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { contextTag } from '../asn1/der-tag.ts';
 import {
-  contextTag,
   derBmpString,
   derExplicit,
   derNull,
