@@ -7,6 +7,8 @@ import { accountCaService } from './account-ca.ts';
 import { clientCertificatesService } from './client-certificates.ts';
 import { customCasService } from './custom-cas.ts';
 import { serverCertificatesService } from './server-certificates.ts';
+import { wafRulesService } from './waf-rules.ts';
+import { wafRuleTestService } from './waf-rule-test.ts';
 
 /** Every domain service, built once per process from the same dependencies. */
 export function createServices(deps: Deps, options: { adminToken: string | undefined }) {
@@ -20,6 +22,8 @@ export function createServices(deps: Deps, options: { adminToken: string | undef
     sites: sitesService(deps),
     bindings: bindingsService(deps),
     auditLog: auditLogService(deps),
+    wafRules: wafRulesService(deps),
+    wafRuleTest: wafRuleTestService(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import { siteRoutes } from './sites.ts';
 import { clientCertificateRoutes } from './client-certificates.ts';
 import { customCaRoutes } from './custom-cas.ts';
 import { serverCertificateRoutes } from './server-certificates.ts';
+import { wafRuleRoutes } from './waf-rules.ts';
 
 /** Every REST route, mounted under /v1. */
 export function restRoutes(services: Services): FastifyPluginAsyncTypebox {
@@ -17,6 +18,7 @@ export function restRoutes(services: Services): FastifyPluginAsyncTypebox {
     await app.register(clientCertificateRoutes(services));
     await app.register(customCaRoutes(services));
     await app.register(bindingRoutes(services));
+    await app.register(wafRuleRoutes(services));
     await app.register(auditLogRoutes(services));
   };
 }
