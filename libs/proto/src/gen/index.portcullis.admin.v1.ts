@@ -11,3 +11,4 @@ export * from "./portcullis/admin/v1/audit.ts";
 export * from "./portcullis/admin/v1/client_certificates.ts";
 export * from "./portcullis/admin/v1/custom_cas.ts";
 export * from "./portcullis/admin/v1/sites.ts";
+export * from "./portcullis/admin/v1/waf_rules.ts";
