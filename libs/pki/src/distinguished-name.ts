@@ -42,7 +42,7 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteO
  * characters are kept as they are (RFC 4514 allows it, and an API shows them readably);
  * OpenSSL's default `-nameopt RFC2253` escapes their UTF-8 bytes instead.
  */
-export function escapeDnValue(value: string): string {
+function escapeDnValue(value: string): string {
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
@@ -116,7 +116,7 @@ const maxOrganization = 64;
  * Checks a text attribute of a name we are about to write: non-empty, within the RFC 5280
  * bound, no control characters, no surrounding spaces. Throws `code` with `what` in the detail.
  */
-export function checkNameText(value: string, max: number, what: string, code: 'Subject.InvalidCommonName' | 'Subject.InvalidAttribute'): void {
+function checkNameText(value: string, max: number, what: string, code: 'Subject.InvalidCommonName' | 'Subject.InvalidAttribute'): void {
   if (value.length === 0) throw new PkiError(code, { detail: `${what} is empty` });
   if ([...value].length > max) throw new PkiError(code, { detail: `${what} is longer than ${max} characters` });
   if (/\p{Cc}/u.test(value)) throw new PkiError(code, { detail: `${what} contains control characters` });

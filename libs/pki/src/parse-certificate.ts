@@ -34,10 +34,10 @@ export interface ParsedCertificate {
  * The bound on a certificate's DER size. Real client and CA certificates are 0.5–4 KiB;
  * 32 KiB leaves room for long SAN lists while refusing padding tricks.
  */
-export const maxCertificateDerBytes = 32 * 1024;
+const maxCertificateDerBytes = 32 * 1024;
 
 /** How a certificate is read from user input when the caller has no stricter rules. */
-export const certificateInput: DerInputRules = {
+const certificateInput: DerInputRules = {
   labels: ['CERTIFICATE'],
   maxDerBytes: maxCertificateDerBytes,
   malformed: 'Certificate.Malformed',

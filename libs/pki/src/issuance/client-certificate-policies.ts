@@ -18,7 +18,7 @@ const keyProblemCodes: Readonly<Record<string, PkiErrorCode>> = {
 };
 
 /** A common name is present and acceptable: `Subject.MissingCommonName`, `Subject.InvalidCommonName`. */
-export const commonNameRequired: IssuancePolicy = {
+const commonNameRequired: IssuancePolicy = {
   kind: 'validator',
   name: 'common-name-required',
   validate({ request }) {
@@ -28,7 +28,7 @@ export const commonNameRequired: IssuancePolicy = {
 };
 
 /** Validity is a whole number of days from 1 to 3650: `Issuance.InvalidValidity`. */
-export const validityDaysInRange: IssuancePolicy = {
+const validityDaysInRange: IssuancePolicy = {
   kind: 'validator',
   name: 'validity-days-in-range',
   validate({ request }) {
@@ -40,7 +40,7 @@ export const validityDaysInRange: IssuancePolicy = {
 };
 
 /** The subject key is strong and of a supported kind: `Key.TooWeak`, `Key.TooLarge`, `Key.UnsupportedCurve`, `Key.UnsupportedAlgorithm`. */
-export const subjectKeyAcceptable: IssuancePolicy = {
+const subjectKeyAcceptable: IssuancePolicy = {
   kind: 'validator',
   name: 'subject-key-acceptable',
   validate({ request }) {
@@ -50,7 +50,7 @@ export const subjectKeyAcceptable: IssuancePolicy = {
 };
 
 /** The CA is within its own validity at issuance time: `IssuingCa.Expired`, `IssuingCa.NotYetValid`. */
-export const issuingCaCurrentlyValid: IssuancePolicy = {
+const issuingCaCurrentlyValid: IssuancePolicy = {
   kind: 'validator',
   name: 'issuing-ca-currently-valid',
   validate({ ca, now }) {
@@ -60,7 +60,7 @@ export const issuingCaCurrentlyValid: IssuancePolicy = {
 };
 
 /** A fresh random 128-bit serial. */
-export const randomSerialNumber: IssuancePolicy = {
+const randomSerialNumber: IssuancePolicy = {
   kind: 'modifier',
   name: 'random-serial-number',
   modify(template) {
@@ -69,7 +69,7 @@ export const randomSerialNumber: IssuancePolicy = {
 };
 
 /** Valid from a minute before now (clock skew) until now plus the requested days. */
-export const validityFromDays: IssuancePolicy = {
+const validityFromDays: IssuancePolicy = {
   kind: 'modifier',
   name: 'validity-from-days',
   modify(template, { now, request }) {
@@ -84,7 +84,7 @@ export const validityFromDays: IssuancePolicy = {
  * keyEncipherment for RSA keys (TLS 1.2 RSA key exchange clients never use it, but some
  * key stores and old stacks expect it on RSA certificates).
  */
-export const clientAuthProfile: IssuancePolicy = {
+const clientAuthProfile: IssuancePolicy = {
   kind: 'modifier',
   name: 'client-auth-profile',
   modify(template, { request }) {
@@ -97,7 +97,7 @@ export const clientAuthProfile: IssuancePolicy = {
  * A certificate never outlives its CA (nor starts before it): notAfter is clamped to the CA's
  * notAfter and notBefore to its notBefore. The issuance result reports the clamp.
  */
-export const withinIssuerValidity: IssuancePolicy = {
+const withinIssuerValidity: IssuancePolicy = {
   kind: 'enforcer',
   name: 'within-issuer-validity',
   enforce(template, { ca }) {

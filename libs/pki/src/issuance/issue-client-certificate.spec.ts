@@ -199,6 +199,11 @@ describe('issueClientCertificate', () => {
     checkWithOpenssl('extra', issued, 'ec', false);
   });
 
+  it('never signs a certificate whose period is empty, whatever extra policies do', async () => {
+    const backwards: IssuancePolicy = { kind: 'enforcer', name: 'backwards', enforce: (template) => void (template.notAfter = template.notBefore) };
+    await expectPkiError(issueClientCertificate(cas.get('ec')!.issuing, { keyType: 'ec-p256', commonName: 'never' }, { extraPolicies: [backwards] }), 'Issuance.InvalidValidity');
+  });
+
   it('leaves keyUsage out when a policy clears it, rather than writing an empty one', async () => {
     const unrestricted: IssuancePolicy = { kind: 'modifier', name: 'no-key-usage', modify: (template) => void (template.keyUsage = []) };
     const issued = await issueClientCertificate(cas.get('ec')!.issuing, { keyType: 'ec-p256', commonName: 'free' }, { extraPolicies: [unrestricted] });

@@ -9,6 +9,7 @@ import type { KeyType } from '../key-pair.ts';
 import { verifyCsr } from '../parse-csr.ts';
 import { encodePem } from '../pem.ts';
 import { parseCertificateDer } from '../parse-certificate.ts';
+import { PkiError } from '../pki-error.ts';
 import {
   encodeAuthorityKeyId,
   encodeBasicConstraints,
@@ -110,6 +111,11 @@ export async function issueClientCertificate(
   runModifiers(policies, template, context);
   const shapedNotAfter = template.notAfter.getTime();
   runEnforcers(policies, template, context);
+  // Only extra policies can get here with an empty period, but a certificate that is never
+  // valid must not be signed whatever the pipeline holds.
+  if (template.notAfter.getTime() <= template.notBefore.getTime()) {
+    throw new PkiError('Issuance.InvalidValidity', { detail: 'notAfter is not after notBefore' });
+  }
   const tbs = encodeTbsCertificate({
     serial: template.serialNumber,
     signingAlgorithm: ca.signingAlgorithm,

@@ -9,7 +9,7 @@ const v = 64;
 const iterationsPerSlice = 2048;
 
 /** The password as RFC 7292 B.1 wants it: BMPString (UTF-16BE) with a two-byte zero terminator. */
-export function bmpPassword(password: string): Uint8Array {
+function bmpPassword(password: string): Uint8Array {
   const out = new Uint8Array(password.length * 2 + 2);
   for (let i = 0; i < password.length; i++) {
     const unit = password.charCodeAt(i);
