@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeExpression } from './analysis.ts';
+import { analyzeExpression, WAF_WARNING_CODES } from './analysis.ts';
 import { parseExpression } from './parser.ts';
 
 const analyze = (source: string) => analyzeExpression(parseExpression(source));
@@ -46,6 +46,10 @@ describe('analyzeExpression', () => {
       const nested = `${'(ssl xor not '.repeat(16)}ssl.client_cert.verified${')'.repeat(16)}`;
       expect(codes(nested)).toEqual(['Waf.CertWithoutHost']);
     });
+  });
+
+  it('has a closed set of namespaced warning codes', () => {
+    for (const code of Object.keys(WAF_WARNING_CODES)) expect(code).toMatch(/^Waf\.[A-Z][A-Za-z]+$/);
   });
 
   it('warns when cf cert_verified is used without a revocation check', () => {

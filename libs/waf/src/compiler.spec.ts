@@ -289,6 +289,11 @@ describe('compileExpression', () => {
       }
     });
 
+    it('compiles a stored (JSON round-tripped) AST, regexes included', () => {
+      const stored = JSON.parse(JSON.stringify(parseExpression('http.user_agent matches "(?i)bot" and ip.src in {192.0.2.0/24}')));
+      expect(compileExpression(stored).matches(request({ userAgent: 'GoogleBot' }))).toBe(true);
+    });
+
     it('parses the source address lazily, at most once per evaluation', () => {
       let reads = 0;
       const facts = {

@@ -156,7 +156,7 @@ function compileCompare(node: CompareNode): Predicate {
       const literal = isCaseInsensitive(node.left) && operator !== 'matches' ? String(right.value).toLowerCase() : String(right.value);
       if (type === 'String') {
         const read = get as Getter<string>;
-        // Equality on a plain field is the most common condition: one closure, no indirection.
+        // Equality is the most common condition: compare inline rather than through a test closure.
         if (operator === 'eq') return (c) => read(c) === literal;
         if (operator === 'ne') return (c) => read(c) !== literal;
         const test = stringTest(operator, literal, node);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { RE2JS } from 're2js';
@@ -16,6 +17,7 @@ import { median, medianMs, sinkValue } from './timing.ts';
  */
 
 const started = performance.now();
+const loadAtStart = os.loadavg()[0]!;
 let sink = 0;
 
 function measure(name: string): Promise<number> {
@@ -153,7 +155,9 @@ price of a guarantee that no pattern can stall an edge. The pathological pattern
 | Native RegExp (exponential) | ${nativeEvil.map((e) => `${e.n} → ${e.ms.toFixed(1)} ms`).join('; ')} |
 | re2js (linear) | ${re2Evil.map((e) => `${e.n.toLocaleString('en-US')} → ${e.ms.toFixed(1)} ms`).join('; ')} |
 
-Total benchmark time: ${((performance.now() - started) / 1000).toFixed(1)} s.
+Total benchmark time: ${((performance.now() - started) / 1000).toFixed(1)} s. Load average (1 min) at start
+${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} cores: other work on the machine
+lowers every rate above, ratios within the run less so.
 `;
 
 writeSection('waf', 'npm run bench -- waf', body);
