@@ -98,10 +98,11 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
 
     /**
      * Who presents `token`: the administrator (bootstrap token) or an account (API key).
-     * Throws `Auth.MissingKey` or `Auth.InvalidKey`; never says which part was wrong.
+     * Throws `Auth.MissingKey` when no token was sent (undefined) and `Auth.InvalidKey`
+     * otherwise, an empty token included; never says which part was wrong.
      */
     async authenticate(token: string | undefined, requestId: string): Promise<Caller> {
-      if (!token) throw new ApiError('Auth.MissingKey');
+      if (token === undefined) throw new ApiError('Auth.MissingKey');
       if (adminToken && constantTimeEqual(token, adminToken)) return { kind: 'admin', requestId };
       const match = /^pk_(key_[0-9a-f]{20})_([A-Za-z0-9_-]{43})$/.exec(token);
       if (!match) throw new ApiError('Auth.InvalidKey');

@@ -39,6 +39,8 @@ export function customCasService(deps: Deps) {
      */
     async upload(caller: Caller, siteId: string, input: { certificate: string; name?: string }): Promise<CustomCa> {
       const accountId = accountOf(caller);
+      // The RPC endpoint has no schema: the name's rule is checked here for both APIs.
+      if (input.name !== undefined && !/^[^\u0000-\u001f\u007f]{1,128}$/.test(input.name)) throw new ApiError('InvalidParameter.Name');
       await requireSite(store, accountId, siteId);
       const account = await store.get('account', accountId);
       if (!account) throw new ApiError('NotFound.Account');

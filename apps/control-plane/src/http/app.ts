@@ -4,7 +4,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../domain/services.ts';
 import { ApiError } from '../domain/api-error.ts';
 import { toApiError, type ErrorBody } from './error-reply.ts';
@@ -35,12 +35,16 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     logger: options.logger ?? false,
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     bodyLimit: defaultBodyLimit,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // TypeBox checks bodies as sent (ajv's coercion turned `"validityDays": true` into 1 and
+  // `"confirm": 1` into a confirmation); only query strings and path parameters are converted.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Only JSON and forms are accepted (Payload.UnsupportedMediaType otherwise).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });

@@ -27,9 +27,14 @@ export function toApiError(error: unknown): ApiError {
   const fastifyError = error as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) {
     const first = fastifyError.validation[0];
-    const field = (first?.instancePath || (first?.params as { missingProperty?: string } | undefined)?.missingProperty || '').replace(/^\//, '');
+    // TypeBox names a missing field in `requiredProperties`, an unknown one by its path with a
+    // `false` schema (`additionalProperties: false`).
+    const params = first?.params as { requiredProperties?: string[] } | undefined;
+    const unknownField = first?.keyword === 'boolean' && first.schemaPath.endsWith('/additionalProperties');
+    const field = (first?.instancePath || params?.requiredProperties?.[0] || '').replace(/^\//, '');
+    const problem = unknownField ? 'is not a known field' : params?.requiredProperties ? 'is required' : (first?.message ?? 'is invalid');
     return new ApiError('InvalidParameter', {
-      message: `${fastifyError.validationContext ?? 'request'}${field ? `.${field.replaceAll('/', '.')}` : ''} ${first?.message ?? 'is invalid'}`,
+      message: `${fastifyError.validationContext ?? 'request'}${field ? `.${field.replaceAll('/', '.')}` : ''} ${problem}`,
       details: { location: fastifyError.validationContext, field },
     });
   }

@@ -45,10 +45,13 @@ export class RpcParams {
   /**
    * A list, given as a JSON array in a JSON body, as a JSON-encoded array in the query or a
    * form, or flattened as `Name.1`, `Name.2`, … (the styles the original's SDKs send).
+   * Required: an empty list is given as `[]`, never by leaving the parameter out (a missing
+   * or mistyped list must not silently clear what it would replace).
    */
   stringList(name: string): string[] {
     const value = this.#values[name];
     if (Array.isArray(value)) return value.map((v) => checkListItem(name, v));
+    if (value !== undefined && typeof value !== 'string') throw invalid(name, 'a list of strings');
     if (typeof value === 'string' && value.trim().startsWith('[')) {
       let parsed: unknown;
       try {
@@ -62,6 +65,7 @@ export class RpcParams {
     if (typeof value === 'string') return [value];
     const flattened: string[] = [];
     for (let i = 1; `${name}.${i}` in this.#values; i++) flattened.push(checkListItem(name, this.#values[`${name}.${i}`]));
+    if (flattened.length === 0) throw missing(name);
     return flattened;
   }
 }
