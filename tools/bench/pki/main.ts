@@ -35,6 +35,7 @@ import { opensslSpeed } from './openssl-speed.ts';
 
 const started = performance.now();
 const target = 1000;
+const loadAtStart = os.loadavg()[0]!;
 
 // --- openssl speed first, alone on the machine ------------------------------------------------
 console.log('openssl speed -seconds 2 ecdsap256 ecdhp256 rsa2048 …');
@@ -139,7 +140,9 @@ after a warm-up (RSA key generation, node-forge and PKCS#12: one longer round). 
 divides by the CPU time of the whole process (user + system, all threads), so it is the
 per-core rate and counts RSA key generation done on the thread pool. Pre-made CSRs come from
 \`openssl req -new\` (32 P-256, 8 RSA-2048, used in turn; each issuance verifies the CSR again).
-Benchmark code: \`tools/bench/pki/\`.
+Benchmark code: \`tools/bench/pki/\`. The one-minute load average was
+${loadAtStart.toFixed(2)} on ${os.cpus().length} cores when the run started: other work on a
+shared machine lowers the wall-clock column first, so compare per-CPU-second figures.
 
 ### Issuance, parsing, export
 
@@ -167,8 +170,8 @@ the same run: ${rate(nodeRsaKeygen.perCpuSecond)} keys per CPU-second. Node itse
 OpenSSL ${process.versions.openssl}: P-256 key generation + one signature through node:crypto
 alone run at ${rate(nodeP256Crypto.perCpuSecond)}/CPU-s here, so libs/pki's P-256 issuance is
 ${ratio(p256System.perCpuSecond, nodeP256Crypto.perCpuSecond)} of the bare crypto in the same
-process (the rest: SPKI/PKCS#8 export through OpenSSL's encoders, DER building, PEM, and the
-re-parse that fills \`info\`).
+process (the rest: the key's JWK export, DER building, PEM, and the re-parse that fills
+\`info\`).
 
 ### Peer: node-forge
 
