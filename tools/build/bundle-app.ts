@@ -3,18 +3,18 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * `node tools/build/bundle-app.ts <app>`: bundles apps/<app>/src/main.ts with the workspace
+ * `node tools/build/bundle-app.ts <app> [outdir]`: bundles apps/<app>/src/main.ts with the workspace
  * libraries and every npm dependency into dist/apps/<app>/main.mjs (plus a source map), the
  * one file its container image runs with Node 24. Static assets that packages read from
  * disk at run time are copied beside it (see `assets`).
  */
 const root = path.resolve(import.meta.dirname, '../..');
-const app = process.argv[2];
+const [app, outdirArgument] = process.argv.slice(2);
 if (!app || !/^[a-z-]+$/.test(app)) {
-  console.error('usage: node tools/build/bundle-app.ts <app>');
+  console.error('usage: node tools/build/bundle-app.ts <app> [outdir]');
   process.exit(2);
 }
-const outdir = path.join(root, 'dist/apps', app);
+const outdir = outdirArgument ? path.resolve(outdirArgument) : path.join(root, 'dist/apps', app);
 
 /** Files a bundled package still loads from disk: package folder → folder beside main.mjs. */
 const assets: Record<string, Record<string, string>> = {
@@ -34,8 +34,17 @@ const result = await build({
   metafile: true,
   legalComments: 'linked',
   logLevel: 'warning',
-  // CommonJS dependencies call require() for Node built-ins; give the ES module one.
-  banner: { js: "import { createRequire as __portcullisRequire } from 'node:module'; const require = __portcullisRequire(import.meta.url);" },
+  // Bundled CommonJS dependencies expect require(), __dirname and __filename; an ES module
+  // has none of them, so the bundle defines them for its own location.
+  banner: {
+    js: [
+      "import { createRequire as __portcullisRequire } from 'node:module';",
+      "import { fileURLToPath as __portcullisPath } from 'node:url';",
+      'const require = __portcullisRequire(import.meta.url);',
+      'const __filename = __portcullisPath(import.meta.url);',
+      'const __dirname = import.meta.dirname;',
+    ].join(' '),
+  },
 });
 for (const [from, to] of Object.entries(assets[app] ?? {})) {
   cpSync(path.join(root, from), path.join(outdir, to), { recursive: true });
