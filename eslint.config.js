@@ -49,7 +49,15 @@ export default tseslint.config(
       // A library is reached only through its curated index.ts: no deep imports.
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@portcullis/*/*'], message: 'Import the library by its name; its index.ts lists what is public.' }] },
+        {
+          patterns: [
+            { group: ['@portcullis/*/*'], message: 'Import the library by its name; its index.ts lists what is public.' },
+            {
+              group: ['@portcullis/control-plane', '@portcullis/edge-node', '@portcullis/console', '@portcullis/cli'],
+              message: 'Apps are not libraries: move what both sides need into a lib.',
+            },
+          ],
+        },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
