@@ -15,6 +15,7 @@ export interface TestApp {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly services: Services;
+  readonly keyManager: KeyManager;
   readonly adminToken: string;
   /** Every line the fastify logger wrote, when built with `captureLogs`. */
   readonly logs: string[];
@@ -56,6 +57,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     store,
     services,
+    keyManager,
     adminToken: testAdminToken,
     logs,
     async close() {
