@@ -9,6 +9,8 @@ export interface ControlPlaneConfig {
   readonly httpPort: number;
   readonly grpcHost: string;
   readonly grpcPort: number;
+  /** TLS for the gRPC admin API (PEM chain and key); undefined serves plaintext, for a loopback bind. */
+  readonly grpcTls: { readonly certificateChain: Buffer; readonly privateKey: Buffer } | undefined;
   /** Redis for production and several replicas; undefined selects the embedded store. */
   readonly redisUrl: string | undefined;
   /** Where the embedded store and generated local secrets live. */
@@ -45,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     httpPort: port(env, 'PORTCULLIS_HTTP_PORT', 8080),
     grpcHost: env['PORTCULLIS_GRPC_HOST'] || '127.0.0.1',
     grpcPort: port(env, 'PORTCULLIS_GRPC_PORT', 9090),
+    grpcTls: grpcTls(env),
     redisUrl,
     dataDir,
     masterKeys: parseMasterKeys(secret('PORTCULLIS_MASTER_KEY', () => randomBytes(32).toString('base64'))),
@@ -59,6 +62,22 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${name} must be a port number`);
   return value;
+}
+
+/** `PORTCULLIS_GRPC_TLS_CERT_FILE` and `PORTCULLIS_GRPC_TLS_KEY_FILE`: both or neither. */
+function grpcTls(env: NodeJS.ProcessEnv): ControlPlaneConfig['grpcTls'] {
+  const certFile = env['PORTCULLIS_GRPC_TLS_CERT_FILE'];
+  const keyFile = env['PORTCULLIS_GRPC_TLS_KEY_FILE'];
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError('PORTCULLIS_GRPC_TLS_CERT_FILE and PORTCULLIS_GRPC_TLS_KEY_FILE go together');
+  const read = (file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  };
+  return { certificateChain: read(certFile), privateKey: read(keyFile) };
 }
 
 function checkToken(token: string): string {

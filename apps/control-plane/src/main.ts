@@ -2,13 +2,15 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { localKeyManager } from './crypto/key-manager.ts';
 import { createServices } from './domain/services.ts';
+import { startAdminGrpcServer, tlsServerCredentials } from './grpc/admin-server.ts';
 import { buildHttpApp } from './http/app.ts';
 import { openStore } from './store/open-store.ts';
 
 /**
  * Starts the control plane: the store (Redis when PORTCULLIS_REDIS_URL is set, else the
- * embedded SQLite file under PORTCULLIS_DATA_DIR), the domain services, the HTTP API. Stops
- * cleanly on SIGINT/SIGTERM: in-flight requests finish, then the store closes.
+ * embedded SQLite file under PORTCULLIS_DATA_DIR), the domain services, the HTTP API, then
+ * the gRPC admin API. Stops cleanly on SIGINT/SIGTERM: in-flight requests finish, then the
+ * store closes.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,8 +24,15 @@ async function main(): Promise<void> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
   });
   await http.listen({ host: config.httpHost, port: config.httpPort });
+  const grpc = await startAdminGrpcServer({
+    services,
+    host: config.grpcHost,
+    port: config.grpcPort,
+    ...(config.grpcTls ? { credentials: tlsServerCredentials(config.grpcTls) } : {}),
+    log: http.log,
+  });
   http.log.info(
-    { store: config.redisUrl ? 'redis' : 'embedded', dataDir: config.dataDir },
+    { store: config.redisUrl ? 'redis' : 'embedded', dataDir: config.dataDir, grpcPort: grpc.port, grpcTls: config.grpcTls !== undefined },
     `control plane ready; admin token in PORTCULLIS_ADMIN_TOKEN or ${path.join(config.dataDir, 'admin-token')}`,
   );
 
@@ -32,7 +41,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     http.log.info({ signal }, 'stopping');
-    await http.close();
+    await Promise.all([http.close(), grpc.close()]);
     await store.close();
     process.exit(0);
   };

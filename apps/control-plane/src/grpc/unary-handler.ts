@@ -1,0 +1,30 @@
+import type { handleUnaryCall } from '@grpc/grpc-js';
+import type { Caller } from '../domain/caller.ts';
+import type { CallerRegistry } from './call-authentication.ts';
+import { failureStatus, type ErrorLog } from './grpc-status.ts';
+
+/** One admin operation: what a handler does once the caller is known. */
+export type AdminOperation<Request, Response> = (caller: Caller, request: Request) => Promise<Response>;
+
+/** Turns an admin operation into a grpc-js unary handler. */
+export type UnaryHandler = <Request, Response>(operation: AdminOperation<Request, Response>) => handleUnaryCall<Request, Response>;
+
+/**
+ * Handlers that run their operation with the caller authentication established, answer
+ * with its result, and end the call with the mapped status (catalogue code in the
+ * trailers) on any failure, thrown or rejected.
+ */
+export function unaryHandler(callers: CallerRegistry, log: ErrorLog): UnaryHandler {
+  return (operation) => (call, callback) => {
+    let requestId = '';
+    const run = async () => {
+      const caller = callers.callerOf(call.metadata);
+      requestId = caller.requestId;
+      return operation(caller, call.request);
+    };
+    run().then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(failureStatus(error, requestId, log)),
+    );
+  };
+}
