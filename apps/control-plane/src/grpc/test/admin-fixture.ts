@@ -21,7 +21,8 @@ import type { Store } from '../../store/store.ts';
 import { startAdminGrpcServer, type AdminGrpcServer, type AdminGrpcServerOptions } from '../admin-server.ts';
 import { errorCodeKey, requestIdKey } from '../grpc-status.ts';
 
-type DeepPartial<T> = T extends Buffer ? T : T extends readonly (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+/** What a test gives of a message; the rest takes proto3 defaults. */
+export type DeepPartial<T> = T extends Buffer ? T : T extends readonly (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /** A response with the metadata it came with. */
 export interface Reply<T> {
