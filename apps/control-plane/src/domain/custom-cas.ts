@@ -5,7 +5,7 @@ import type { Deps } from './deps.ts';
 import type { Store } from '../store/store.ts';
 import { accountOf } from './accounts.ts';
 import { ApiError } from './api-error.ts';
-import { commit } from './commit.ts';
+import { commit, withRetry } from './commit.ts';
 import { factsOf } from './certificate-facts.ts';
 import { newId } from './ids.ts';
 import { listAll } from './list-all.ts';
@@ -56,27 +56,37 @@ export function customCasService(deps: Deps) {
         createdAt: deps.now().toISOString(),
       };
       const quota = account.data.plan.customCaQuota;
-      await commit(
-        store,
-        caller,
-        {
-          guards: [{ type: 'indexBelow', index: indexes.customCasOfAccount(accountId), limit: quota }],
-          puts: [
-            {
-              kind: 'customCa',
-              id: ca.id,
-              data: ca,
-              indexes: [indexes.customCasOfAccount(accountId), indexes.customCasOfSite(siteId)],
-              uniques: [{ name: uniques.customCaFingerprint(siteId), value: facts.fingerprintSha256 }],
-            },
-          ],
-          audit: [{ accountId, action: 'CustomCa.Upload', target: { kind: 'customCa', id: ca.id }, details: { fingerprintSha256: facts.fingerprintSha256 } }],
-        },
-        (guard) =>
-          guard === 0
-            ? new ApiError('QuotaExceeded.CaCertificate', { details: { quota } })
-            : new ApiError('Conflict.CaCertificateExists', { details: { fingerprintSha256: facts.fingerprintSha256 } }),
-      );
+      // The site guard keeps a CA (and its quota slot) from landing under a site deleted
+      // meanwhile; an unrelated site change only re-reads the site.
+      await withRetry(async () => {
+        const site = await requireSite(store, accountId, siteId);
+        await commit(
+          store,
+          caller,
+          {
+            guards: [
+              { type: 'indexBelow', index: indexes.customCasOfAccount(accountId), limit: quota },
+              { type: 'unchanged', kind: 'site', id: siteId, rev: site.rev },
+            ],
+            puts: [
+              {
+                kind: 'customCa',
+                id: ca.id,
+                data: ca,
+                indexes: [indexes.customCasOfAccount(accountId), indexes.customCasOfSite(siteId)],
+                uniques: [{ name: uniques.customCaFingerprint(siteId), value: facts.fingerprintSha256 }],
+              },
+            ],
+            audit: [{ accountId, action: 'CustomCa.Upload', target: { kind: 'customCa', id: ca.id }, details: { fingerprintSha256: facts.fingerprintSha256 } }],
+          },
+          (guard) =>
+            guard === 0
+              ? new ApiError('QuotaExceeded.CaCertificate', { details: { quota } })
+              : guard === 1
+                ? new ApiError('Conflict.ConcurrentChange')
+                : new ApiError('Conflict.CaCertificateExists', { details: { fingerprintSha256: facts.fingerprintSha256 } }),
+        );
+      });
       return ca;
     },
 

@@ -5,7 +5,7 @@ import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import { accountOf } from './accounts.ts';
 import { ApiError } from './api-error.ts';
-import { commit } from './commit.ts';
+import { commit, withRetry } from './commit.ts';
 import { isWithinZone } from './hostnames.ts';
 import { newId } from './ids.ts';
 import { indexes } from './names.ts';
@@ -67,10 +67,15 @@ export function serverCertificatesService(deps: Deps) {
         notAfter: leaf.notAfter.toISOString(),
         createdAt: now.toISOString(),
       };
-      await commit(store, caller, {
-        guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: site.rev }],
-        puts: [{ kind: 'serverCertificate', id, data: certificate, indexes: [indexes.serverCertificatesOf(siteId)], uniques: [] }],
-        audit: [{ accountId, action: 'ServerCertificate.Upload', target: { kind: 'serverCertificate', id }, details: { hostnames: hostnames.join(',').slice(0, 2000) } }],
+      // As for client certificates: the site guard keeps the certificate from landing under a
+      // site deleted meanwhile; an unrelated site change only re-reads the site.
+      await withRetry(async () => {
+        const current = await requireSite(store, accountId, siteId);
+        await commit(store, caller, {
+          guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: current.rev }],
+          puts: [{ kind: 'serverCertificate', id, data: certificate, indexes: [indexes.serverCertificatesOf(siteId)], uniques: [] }],
+          audit: [{ accountId, action: 'ServerCertificate.Upload', target: { kind: 'serverCertificate', id }, details: { hostnames: hostnames.join(',').slice(0, 2000) } }],
+        });
       });
       return certificate;
     },

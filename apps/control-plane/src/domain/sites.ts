@@ -102,48 +102,66 @@ export function sitesService(deps: Deps) {
     async delete(caller: Caller, siteId: string): Promise<void> {
       const accountId = accountOf(caller);
       const site = await requireSite(store, accountId, siteId);
-      const [serverCerts, clientCerts, customCas, bindings] = await Promise.all([
-        listAll(store, 'serverCertificate', indexes.serverCertificatesOf(siteId)),
-        listAll(store, 'clientCertificate', indexes.clientCertificatesOf(siteId)),
-        listAll(store, 'customCa', indexes.customCasOfSite(siteId)),
-        listAll(store, 'binding', indexes.bindingsOf(siteId)),
-      ]);
-      const caRevocations = await Promise.all(customCas.map((ca) => listAll(store, 'revocation', indexes.revocationsOf(ca.id))));
-      const now = deps.now().toISOString();
-      const tombstones: Put[] = clientCerts.map(({ data: cert }) => {
-        const revocation: Revocation = {
-          id: `${cert.caId}:${cert.facts.serialNumber}`,
-          accountId,
-          caId: cert.caId,
-          serialNumber: cert.facts.serialNumber,
-          source: 'deleted-certificate',
-          reason: 'site deleted',
-          revokedAt: now,
-        };
-        return { kind: 'revocation', id: revocation.id, data: revocation, indexes: [indexes.revocationsOf(cert.caId)], uniques: [] };
-      });
-      const deletes: Delete[] = [
-        { kind: 'site', id: siteId },
-        { kind: 'wafRuleset', id: siteId },
-        ...serverCerts.map((d) => ({ kind: 'serverCertificate' as const, id: d.id })),
-        ...clientCerts.map((d) => ({ kind: 'clientCertificate' as const, id: d.id })),
-        ...customCas.flatMap((d) => [{ kind: 'customCa' as const, id: d.id }, { kind: 'customCaCrl' as const, id: d.id }]),
-        ...caRevocations.flat().map((d) => ({ kind: 'revocation' as const, id: d.id })),
-        ...bindings.map((d: Stored<Binding>) => ({ kind: 'binding' as const, id: d.id })),
-      ];
+
+      /** What is under the site now, with the revocations of the given custom CAs too. */
+      async function contents(knownCaIds: readonly string[]) {
+        const [serverCerts, clientCerts, customCas, bindings] = await Promise.all([
+          listAll(store, 'serverCertificate', indexes.serverCertificatesOf(siteId)),
+          listAll(store, 'clientCertificate', indexes.clientCertificatesOf(siteId)),
+          listAll(store, 'customCa', indexes.customCasOfSite(siteId)),
+          listAll(store, 'binding', indexes.bindingsOf(siteId)),
+        ]);
+        const caIds = [...new Set([...knownCaIds, ...customCas.map((ca) => ca.id)])];
+        const caRevocations = await Promise.all(caIds.map((id) => listAll(store, 'revocation', indexes.revocationsOf(id))));
+        return { serverCerts, clientCerts, customCas, bindings, caIds, caRevocations: caRevocations.flat() };
+      }
+
+      /** The tombstones and deletes that remove `found`. */
+      function removal(found: Awaited<ReturnType<typeof contents>>): { puts: Put[]; deletes: Delete[] } {
+        const now = deps.now().toISOString();
+        const puts: Put[] = found.clientCerts.map(({ data: cert }) => {
+          const revocation: Revocation = {
+            id: `${cert.caId}:${cert.facts.serialNumber}`,
+            accountId,
+            caId: cert.caId,
+            serialNumber: cert.facts.serialNumber,
+            source: 'deleted-certificate',
+            reason: 'site deleted',
+            revokedAt: now,
+          };
+          return { kind: 'revocation', id: revocation.id, data: revocation, indexes: [indexes.revocationsOf(cert.caId)], uniques: [] };
+        });
+        const deletes: Delete[] = [
+          ...found.serverCerts.map((d) => ({ kind: 'serverCertificate' as const, id: d.id })),
+          ...found.clientCerts.map((d) => ({ kind: 'clientCertificate' as const, id: d.id })),
+          ...found.customCas.flatMap((d) => [{ kind: 'customCa' as const, id: d.id }, { kind: 'customCaCrl' as const, id: d.id }]),
+          ...found.caRevocations.map((d) => ({ kind: 'revocation' as const, id: d.id })),
+          ...found.bindings.map((d: Stored<Binding>) => ({ kind: 'binding' as const, id: d.id })),
+        ];
+        return { puts, deletes };
+      }
+
+      const found = await contents([]);
+      const { puts, deletes } = removal(found);
       await commit(store, caller, {
         guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: site.rev }],
-        puts: tombstones,
-        deletes,
+        puts,
+        deletes: [{ kind: 'site', id: siteId }, { kind: 'wafRuleset', id: siteId }, ...deletes],
         audit: [
           {
             accountId,
             action: 'Site.Delete',
             target: { kind: 'site', id: siteId },
-            details: { name: site.data.name, clientCertificates: clientCerts.length, customCas: customCas.length },
+            details: { name: site.data.name, clientCertificates: found.clientCerts.length, customCas: found.customCas.length },
           },
         ],
       });
+      // Writes under a site are guarded by the site (or by one of its custom CAs), so none can
+      // land after the commit above; what landed between the reads and that commit is swept
+      // now, so no certificate of the deleted site is left unrevoked and no CA holds a slot.
+      const late = await contents(found.caIds);
+      const sweep = removal(late);
+      if (sweep.puts.length + sweep.deletes.length > 0) await commit(store, caller, { ...sweep, audit: [] });
     },
   };
 }
