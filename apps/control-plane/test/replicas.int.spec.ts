@@ -182,6 +182,20 @@ describe('two replicas on one Redis', () => {
     for (const r of [r1, r2]) await createClientCertificate(r, account, site.id);
   });
 
+  it('(e) two accounts racing for overlapping zones on both replicas: one wins', async () => {
+    const one = await createAccount(r1);
+    const two = await createAccount(r2);
+    const zone = `race-${randomBytes(4).toString('hex')}.example.net`;
+    gate.arm(puts('site'), 2);
+    const answers = await Promise.all([
+      call(r1.app, one.apiKey, 'POST', '/v1/sites', { name: zone, originUrl: 'https://o.example.net' }),
+      call(r2.app, two.apiKey, 'POST', '/v1/sites', { name: `shop.${zone}`, originUrl: 'https://o.example.net' }),
+    ]);
+    expect(gate.arrived).toBe(2);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.code).toBe('Conflict.SiteExists');
+  });
+
   it('keeps no private key and no API key secret in any Redis key', async () => {
     const keys: string[] = [];
     let cursor = '0';

@@ -50,6 +50,22 @@ describe('sites', () => {
     await s.expectUnchanged();
   });
 
+  it("refuses a zone within or around another account's zone (Conflict.SiteExists); one account may nest its own", async () => {
+    const owner = await createAccount(t);
+    const zone = `z.${uniqueZone('owned')}`;
+    await createSite(t, owner, zone);
+    const other = await createAccount(t);
+    const s = await snapshot(t, owner, other);
+    for (const name of [`shop.${zone}`, `a.b.${zone}`, zone.split('.').slice(1).join('.')]) {
+      const answer = await call(t.app, other.apiKey, 'POST', '/v1/sites', { name, originUrl: 'https://o.example.net' });
+      expectError(answer, 409, 'Conflict.SiteExists');
+      expect(answer.body.details).toEqual({ name, overlaps: zone });
+    }
+    await s.expectUnchanged();
+    await createSite(t, other, `not-${zone}`);
+    await createSite(t, owner, `api.${zone}`);
+  });
+
   it('lists, gets and changes sites', async () => {
     const b = await createAccount(t);
     const one = await createSite(t, b);

@@ -80,7 +80,10 @@ const table: readonly Row[] = [
   {
     route: 'POST /v1/sites',
     access: 'account',
-    probes: [{ label: "A's zone", url: () => '/v1/sites', body: (w) => ({ name: w.A.site.name, originUrl: 'https://o.example.net' }), expect: [409, 'Conflict.SiteExists'] }],
+    probes: [
+      { label: "A's zone", url: () => '/v1/sites', body: (w) => ({ name: w.A.site.name, originUrl: 'https://o.example.net' }), expect: [409, 'Conflict.SiteExists'] },
+      { label: "a zone under A's", url: () => '/v1/sites', body: (w) => ({ name: `shop.${w.A.site.name}`, originUrl: 'https://o.example.net' }), expect: [409, 'Conflict.SiteExists'] },
+    ],
   },
   { route: 'GET /v1/sites', access: 'account', probes: [{ label: "B's own sites only", url: () => '/v1/sites?pageSize=100', expect: 'own' }] },
   { route: 'GET /v1/sites/:siteId', access: 'account', probes: [onASite(() => '')] },

@@ -43,8 +43,30 @@ export function sitesService(deps: Deps) {
     return [indexes.sitesOf(site.accountId), indexes.allSites];
   }
 
+  /**
+   * Refuses a zone that lies within, or contains, a zone of another account: an edge routes
+   * each hostname to one site, so one tenant must not take names under another's zone.
+   * Returns the number of sites it looked at, for the guard that keeps the check current.
+   */
+  async function refuseForeignOverlap(accountId: string, zone: string): Promise<number> {
+    const total = await store.count(indexes.allSites);
+    const overlapping = (other: Site) =>
+      other.accountId !== accountId && (other.name.endsWith(`.${zone}`) || zone.endsWith(`.${other.name}`));
+    const found = (await listAll(store, 'site', indexes.allSites)).find((other) => overlapping(other.data));
+    if (found) {
+      throw new ApiError('Conflict.SiteExists', {
+        message: `${zone} overlaps ${found.data.name}, a zone of another account.`,
+        details: { name: zone, overlaps: found.data.name },
+      });
+    }
+    return total;
+  }
+
   return {
-    /** Creates a site; a zone already used by any site is `Conflict.SiteExists`. */
+    /**
+     * Creates a site; a zone already used by any site, or overlapping a zone of another
+     * account, is `Conflict.SiteExists`.
+     */
     async create(caller: Caller, input: { name: string; originUrl: string }): Promise<Site> {
       const accountId = accountOf(caller);
       const now = deps.now().toISOString();
@@ -56,15 +78,20 @@ export function sitesService(deps: Deps) {
         createdAt: now,
         updatedAt: now,
       };
-      await commit(
-        store,
-        caller,
-        {
-          puts: [{ kind: 'site', id: site.id, data: site, indexes: siteIndexes(site), uniques: [{ name: uniques.siteName, value: site.name }] }],
-          audit: [{ accountId, action: 'Site.Create', target: { kind: 'site', id: site.id }, details: { name: site.name } }],
-        },
-        () => new ApiError('Conflict.SiteExists', { details: { name: site.name } }),
-      );
+      await withRetry(async () => {
+        const seen = await refuseForeignOverlap(accountId, site.name);
+        await commit(
+          store,
+          caller,
+          {
+            // No site was added since the overlap check read them all.
+            guards: [{ type: 'indexBelow', index: indexes.allSites, limit: seen + 1 }],
+            puts: [{ kind: 'site', id: site.id, data: site, indexes: siteIndexes(site), uniques: [{ name: uniques.siteName, value: site.name }] }],
+            audit: [{ accountId, action: 'Site.Create', target: { kind: 'site', id: site.id }, details: { name: site.name } }],
+          },
+          (guard) => (guard === -1 ? new ApiError('Conflict.SiteExists', { details: { name: site.name } }) : new ApiError('Conflict.ConcurrentChange')),
+        );
+      });
       return site;
     },
 
