@@ -74,9 +74,9 @@ export function callAuthentication(options: {
 }
 
 /**
- * The token of `authorization: Bearer <token>`. Absent metadata is `undefined`
- * (`Auth.MissingKey`); a malformed or repeated value is the empty token, which is
- * refused the same way.
+ * The token of `authorization: Bearer <token>`, read as the HTTP API reads its header:
+ * absent is `undefined` (`Auth.MissingKey`); another scheme, a malformed or a repeated
+ * value is the empty token, which `authenticate` refuses.
  */
 function bearerToken(metadata: Metadata): string | undefined {
   const values = metadata.get('authorization');
