@@ -57,6 +57,10 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
     /** Creates an account with its first API key (admin only). */
     async createAccount(caller: Caller, input: { name: string; plan?: Plan }): Promise<{ account: Account; apiKey: IssuedApiKey }> {
       requireAdmin(caller);
+      checkName(input.name);
+      if (input.plan && !(Number.isInteger(input.plan.customCaQuota) && input.plan.customCaQuota >= 0 && input.plan.customCaQuota <= 1000)) {
+        throw new ApiError('InvalidParameter.Plan', { details: { customCaQuota: input.plan.customCaQuota } });
+      }
       const account: Account = { id: newId('account'), name: input.name, plan: input.plan ?? defaultPlan, createdAt: deps.now().toISOString() };
       const apiKey = await issueKey(caller, account.id, 'initial', { account });
       return { account, apiKey };
@@ -72,6 +76,7 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
     /** A new API key for an account: its own caller, or the administrator. */
     async createApiKey(caller: Caller, accountId: string, name: string): Promise<IssuedApiKey> {
       await getAccount(caller, accountId);
+      checkName(name);
       return issueKey(caller, accountId, name);
     },
 
@@ -117,6 +122,15 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
 }
 
 export type AccountsService = ReturnType<typeof accountsService>;
+
+/**
+ * The rule for names people give (accounts, API keys, custom CAs): 1–128 characters, no
+ * control characters. Checked here, not only by the HTTP schemas, so every API (RPC, gRPC)
+ * keeps it. Throws `InvalidParameter.Name`.
+ */
+export function checkName(name: string): void {
+  if (!/^[^\u0000-\u001f\u007f]{1,128}$/.test(name)) throw new ApiError('InvalidParameter.Name');
+}
 
 /** Throws `Auth.AdminOnly` unless the caller is the administrator. */
 export function requireAdmin(caller: Caller): void {

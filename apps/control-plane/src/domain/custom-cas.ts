@@ -3,7 +3,7 @@ import type { CustomCa, CustomCaCrl, Revocation } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import type { Store } from '../store/store.ts';
-import { accountOf } from './accounts.ts';
+import { accountOf, checkName } from './accounts.ts';
 import { ApiError } from './api-error.ts';
 import { commit, withRetry } from './commit.ts';
 import { factsOf } from './certificate-facts.ts';
@@ -39,8 +39,7 @@ export function customCasService(deps: Deps) {
      */
     async upload(caller: Caller, siteId: string, input: { certificate: string; name?: string }): Promise<CustomCa> {
       const accountId = accountOf(caller);
-      // The RPC endpoint has no schema: the name's rule is checked here for both APIs.
-      if (input.name !== undefined && !/^[^\u0000-\u001f\u007f]{1,128}$/.test(input.name)) throw new ApiError('InvalidParameter.Name');
+      if (input.name !== undefined) checkName(input.name);
       await requireSite(store, accountId, siteId);
       const account = await store.get('account', accountId);
       if (!account) throw new ApiError('NotFound.Account');
