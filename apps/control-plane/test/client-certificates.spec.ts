@@ -246,6 +246,7 @@ describe('client certificates', () => {
       ['CSR and key type', { csr: csr.csrPem, pkeyType: 'ECC' }, 400, 'InvalidParameter.KeyOrCsr'],
       ['PKCS#12 with a CSR', { csr: csr.csrPem, pkcs12Password: 'long enough' }, 400, 'InvalidParameter.Pkcs12Password'],
       ['PKCS#12 password too short', { pkcs12Password: 'short' }, 400, 'InvalidParameter'],
+      ['PKCS#12 password with a NUL', { pkcs12Password: 'password\u0000x' }, 400, 'Pkcs12.InvalidPassword'],
       ['validity 0', { validityDays: 0 }, 400, 'InvalidParameter'],
       ['validity 3651', { validityDays: 3651 }, 400, 'InvalidParameter'],
       ['validity 1.5', { validityDays: 1.5 }, 400, 'InvalidParameter'],

@@ -114,6 +114,12 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
         createdAt: now,
         updatedAt: now,
       };
+      // Built before the certificate is stored: a password the export refuses (say, with a
+      // NUL) must fail the request without leaving a certificate whose key nobody holds.
+      const pkcs12 =
+        input.pkcs12Password !== undefined && issued.privateKeyPem !== null
+          ? await exportPkcs12({ certificate: issued.certificatePem, privateKey: issued.privateKeyPem, chain: [issuer.certificatePem], password: input.pkcs12Password })
+          : undefined;
       // The site guard keeps a certificate from landing under a site deleted meanwhile; an
       // unrelated site change only re-reads the site, it does not re-issue.
       await withRetry(async () => {
@@ -131,10 +137,6 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
           ],
         });
       });
-      const pkcs12 =
-        input.pkcs12Password !== undefined && issued.privateKeyPem !== null
-          ? await exportPkcs12({ certificate: issued.certificatePem, privateKey: issued.privateKeyPem, chain: [issuer.certificatePem], password: input.pkcs12Password })
-          : undefined;
       return { certificate, privateKeyPem: issued.privateKeyPem ?? undefined, pkcs12 };
     },
 
