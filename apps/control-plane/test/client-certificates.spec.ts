@@ -269,6 +269,17 @@ describe('client certificates', () => {
     }
     await s.expectUnchanged();
     expectError(await call(t.app, a.apiKey, 'POST', '/v1/sites/site_00000000000000000000/client-certificates', {}), 404, 'NotFound.Site');
+
+    // On an account whose CA does not exist yet, a bad CSR does not create it either.
+    const fresh = await createAccount(t);
+    const freshSite = await createSite(t, fresh);
+    const s2 = await snapshot(t, fresh);
+    for (const [csrPem, code] of [['hello', 'Csr.Malformed'], [tampered, 'Csr.BadSignature']] as const) {
+      const answer = await call(t.app, fresh.apiKey, 'POST', `/v1/sites/${freshSite.id}/client-certificates`, { csr: csrPem });
+      expect(answer.body.code).toBe(code);
+    }
+    await s2.expectUnchanged();
+    expect(await t.store.get('accountCa', fresh.accountId)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { exportPkcs12, issueClientCertificate, maxClientValidityDays, type KeyType } from '@portcullis/pki';
+import { exportPkcs12, inspectCsr, issueClientCertificate, maxClientValidityDays, type KeyType } from '@portcullis/pki';
 import type { ClientCertificate, Revocation } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -92,6 +92,9 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       }
 
       const id = newId('clientCertificate');
+      // A CSR that does not parse or verify is refused before the account CA is created on
+      // first use: bad input changes nothing.
+      if (input.csr !== undefined) inspectCsr(input.csr);
       const issuer = await accountCa.issuer(caller);
       const issued = await issueClientCertificate(
         issuer,
