@@ -168,12 +168,18 @@ const table: readonly Row[] = [
       onASite(() => '/ca-bindings/account', (w) => ({ hostnames: [w.A.site.name] })),
       onASite((w) => `/ca-bindings/${w.A.customCa}`, (w) => ({ hostnames: [w.A.site.name] })),
       viaBSite((w) => `/ca-bindings/${w.A.customCa}`, 'NotFound.CaCertificate', (w) => ({ hostnames: [w.B.site.name] })),
+      { ...viaBSite((w) => `/ca-bindings/${w.A.account.accountId}`, 'NotFound.CaCertificate', (w) => ({ hostnames: [w.B.site.name] })), label: "A's account CA through B's site" },
     ],
   },
   {
     route: 'GET /v1/sites/:siteId/ca-bindings/:caId',
     access: 'account',
-    probes: [onASite(() => '/ca-bindings/account'), onASite((w) => `/ca-bindings/${w.A.customCa}`), viaBSite((w) => `/ca-bindings/${w.A.customCa}`, 'NotFound.CaCertificate')],
+    probes: [
+      onASite(() => '/ca-bindings/account'),
+      onASite((w) => `/ca-bindings/${w.A.customCa}`),
+      viaBSite((w) => `/ca-bindings/${w.A.customCa}`, 'NotFound.CaCertificate'),
+      { ...viaBSite((w) => `/ca-bindings/${w.A.account.accountId}`, 'NotFound.CaCertificate'), label: "A's account CA through B's site" },
+    ],
   },
 
   { route: 'GET /v1/sites/:siteId/waf-rules', access: 'account', probes: [onASite(() => '/waf-rules')] },
