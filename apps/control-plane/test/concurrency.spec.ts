@@ -93,6 +93,13 @@ describe('changes that meet in flight', () => {
     expect(await raw.count(`customCas:${b.accountId}`)).toBe(0);
   });
 
+  it('a WAF rule added while its site is deleted: NotFound.Site, no ruleset left', async () => {
+    const site = await createSite(t, a);
+    gate.before(puts('wafRuleset'), deleteSite(site));
+    expectError(await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, { expression: 'ssl' }), 404, 'NotFound.Site');
+    expect(await raw.get('wafRuleset', site.id)).toBeUndefined();
+  });
+
   it('a binding set while its site is deleted: NotFound.Site, no binding left', async () => {
     const site = await createSite(t, a);
     gate.before(puts('binding'), deleteSite(site));

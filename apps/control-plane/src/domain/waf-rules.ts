@@ -44,8 +44,8 @@ export function wafRulesService(deps: Deps) {
   const { store } = deps;
 
   async function load(accountId: string, siteId: string) {
-    await requireSite(store, accountId, siteId);
-    return store.get('wafRuleset', siteId);
+    const site = await requireSite(store, accountId, siteId);
+    return { site, held: await store.get('wafRuleset', siteId) };
   }
 
   /**
@@ -61,14 +61,15 @@ export function wafRulesService(deps: Deps) {
   ): Promise<{ rules: WafRule[]; warnings: readonly RuleWarning[]; version: number }> {
     const accountId = accountOf(caller);
     return withRetry(async () => {
-      const held = await load(accountId, siteId);
+      const { site, held } = await load(accountId, siteId);
       const now = deps.now().toISOString();
       const rules = change(held?.data.rules ?? [], now);
       if (rules.length > maxRulesPerSite) throw new ApiError('QuotaExceeded.WafRule', { details: { max: maxRulesPerSite } });
       const warnings = validate(rules);
       const ruleset: WafRuleset = { id: siteId, accountId, siteId, rules, updatedAt: now };
       const version = await commit(store, caller, {
-        guards: [guardFor(held, siteId)],
+        // The site guard keeps rules from landing under a site deleted meanwhile.
+        guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: site.rev }, guardFor(held, siteId)],
         ...(rules.length > 0 ? { puts: [{ kind: 'wafRuleset', id: siteId, data: ruleset, indexes: [], uniques: [] }] } : { deletes: [{ kind: 'wafRuleset', id: siteId }] }),
         audit: [{ accountId, action, target: { kind: 'wafRuleset', id: siteId }, details: { ruleId, rules: rules.length } }],
       });
@@ -90,12 +91,12 @@ export function wafRulesService(deps: Deps) {
 
   return {
     async list(caller: Caller, siteId: string): Promise<SiteRules> {
-      const held = await load(accountOf(caller), siteId);
+      const { held } = await load(accountOf(caller), siteId);
       return { siteId, version: held?.rev ?? 0, rules: held?.data.rules ?? [] };
     },
 
     async get(caller: Caller, siteId: string, ruleId: string): Promise<WafRule> {
-      const held = await load(accountOf(caller), siteId);
+      const { held } = await load(accountOf(caller), siteId);
       return requireRule(held?.data.rules ?? [], ruleId);
     },
 
