@@ -104,12 +104,13 @@ const pct = (n: number) => `${((100 * n) / poolSize).toFixed(1)}%`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const target = 1_000_000;
 const body = `
-Single thread; each rate is measured in a fresh worker, as the median of 7 rounds of ~200 ms
-after a warm-up (the three typical-rule rates: median of three such workers each, interleaved),
-over a pool of
-${poolSize} generated requests (varied hosts, paths, query strings, headers, IPv4/IPv6/mapped
-source addresses; 40% to mTLS hostnames, most of those with a valid client certificate, some
-revoked or untrusted). Benchmark code: \`tools/bench/waf/\`.
+Single thread. Each rate is measured in a fresh worker, as the median of 7 rounds of ~200 ms
+after a warm-up; the three typical-rule rates are each the median of three such workers, run
+interleaved. Requests come from a seeded pool of ${poolSize} (\`request-pool.ts\`): browsers on
+open hostnames, API clients on mTLS hostnames (40% of requests; 90% of those present a
+certificate, of which some are revoked or untrusted), admin traffic from internal IPv4-mapped
+addresses, IPv6 sources, and 5% hostile requests (probes, scanners, injections).
+Benchmark code: \`tools/bench/waf/\`.
 
 ### Evaluation
 
@@ -128,8 +129,8 @@ The 50-rule ruleset (\`tools/bench/waf/realistic-ruleset.ts\`): IP lists with CI
 addresses in one list), scanner and injection regexes, path prefixes and suffixes, header checks,
 mTLS certificate conditions per hostname (including a Cloudflare-style one), and 16 log-only
 monitors. Over the pool: ${pct(outcomes.block)} blocked, ${pct(outcomes.allow)} allowed early,
-${pct(outcomes.pass)} passed all rules; ${rulesPerRequest.toFixed(1)} rules evaluated per request
-on average; ${(logged / poolSize).toFixed(2)} log matches per request.
+${pct(outcomes.pass)} passed all rules; ${rulesPerRequest.toFixed(1)} rules evaluated per request on
+average; ${(logged / poolSize).toFixed(2)} log matches per request.
 
 ### Parse + compile
 
@@ -155,9 +156,9 @@ price of a guarantee that no pattern can stall an edge. The pathological pattern
 | Native RegExp (exponential) | ${nativeEvil.map((e) => `${e.n} → ${e.ms.toFixed(1)} ms`).join('; ')} |
 | re2js (linear) | ${re2Evil.map((e) => `${e.n.toLocaleString('en-US')} → ${e.ms.toFixed(1)} ms`).join('; ')} |
 
-Total benchmark time: ${((performance.now() - started) / 1000).toFixed(1)} s. Load average (1 min) at start
-${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} cores: other work on the machine
-lowers every rate above, ratios within the run less so.
+Total benchmark time: ${((performance.now() - started) / 1000).toFixed(1)} s. Load average (1 min):
+${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0]!.toFixed(2)} at end, on ${os.cpus().length} cores; other work on
+the machine lowers every rate above, the ratios within this run less so.
 `;
 
 writeSection('waf', 'npm run bench -- waf', body);
