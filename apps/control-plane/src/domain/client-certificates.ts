@@ -1,5 +1,5 @@
 import { exportPkcs12, inspectCsr, issueClientCertificate, maxClientValidityDays, type KeyType } from '@portcullis/pki';
-import type { ClientCertificate, Revocation } from './entities.ts';
+import type { ClientCertificate } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import type { AccountCaService } from './account-ca.ts';
@@ -12,6 +12,7 @@ import { indexes, uniques } from './names.ts';
 import type { Put } from '../store/store.ts';
 import { type PageOf, type PageRequest, window } from './paging.ts';
 import { requireSite } from './sites.ts';
+import { deletedCertificateRevocation } from './revocations.ts';
 
 /** The original's key types; the system key is ECDSA P-256 or RSA-2048. */
 export type PkeyType = 'RSA' | 'ECC';
@@ -171,18 +172,9 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       const accountId = accountOf(caller);
       const found = await requireCertificate(accountId, siteId, id);
       const cert = found.data;
-      const revocation: Revocation = {
-        id: `${cert.caId}:${cert.facts.serialNumber}`,
-        accountId,
-        caId: cert.caId,
-        serialNumber: cert.facts.serialNumber,
-        source: 'deleted-certificate',
-        reason: 'certificate deleted',
-        revokedAt: deps.now().toISOString(),
-      };
       await commit(store, caller, {
         guards: [{ type: 'unchanged', kind: 'clientCertificate', id, rev: found.rev }],
-        puts: [{ kind: 'revocation', id: revocation.id, data: revocation, indexes: [indexes.revocationsOf(cert.caId)], uniques: [] }],
+        puts: [deletedCertificateRevocation(cert, 'certificate deleted', deps.now())],
         deletes: [{ kind: 'clientCertificate', id }],
         audit: [{ accountId, action: 'ClientCertificate.Delete', target: { kind: 'clientCertificate', id }, details: { serialNumber: cert.facts.serialNumber } }],
       });
@@ -202,3 +194,4 @@ function certificatePut(certificate: ClientCertificate): Put {
     uniques: [{ name: uniques.clientCertificateSerial(certificate.caId), value: certificate.facts.serialNumber }],
   };
 }
+

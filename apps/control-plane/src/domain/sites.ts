@@ -1,4 +1,4 @@
-import type { Binding, Revocation, Site } from './entities.ts';
+import type { Binding, Site } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import type { Delete, Put, Store, Stored } from '../store/store.ts';
@@ -8,6 +8,7 @@ import { commit, withRetry } from './commit.ts';
 import { normaliseZone } from './hostnames.ts';
 import { newId } from './ids.ts';
 import { listAll } from './list-all.ts';
+import { deletedCertificateRevocation } from './revocations.ts';
 import { indexes, uniques } from './names.ts';
 import { type PageOf, type PageRequest, window } from './paging.ts';
 
@@ -145,19 +146,8 @@ export function sitesService(deps: Deps) {
 
       /** The tombstones and deletes that remove `found`. */
       function removal(found: Awaited<ReturnType<typeof contents>>): { puts: Put[]; deletes: Delete[] } {
-        const now = deps.now().toISOString();
-        const puts: Put[] = found.clientCerts.map(({ data: cert }) => {
-          const revocation: Revocation = {
-            id: `${cert.caId}:${cert.facts.serialNumber}`,
-            accountId,
-            caId: cert.caId,
-            serialNumber: cert.facts.serialNumber,
-            source: 'deleted-certificate',
-            reason: 'site deleted',
-            revokedAt: now,
-          };
-          return { kind: 'revocation', id: revocation.id, data: revocation, indexes: [indexes.revocationsOf(cert.caId)], uniques: [] };
-        });
+        const now = deps.now();
+        const puts: Put[] = found.clientCerts.map(({ data: cert }) => deletedCertificateRevocation(cert, 'site deleted', now));
         const deletes: Delete[] = [
           ...found.serverCerts.map((d) => ({ kind: 'serverCertificate' as const, id: d.id })),
           ...found.clientCerts.map((d) => ({ kind: 'clientCertificate' as const, id: d.id })),
