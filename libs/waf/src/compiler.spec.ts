@@ -179,11 +179,11 @@ describe('compileExpression', () => {
       sourceIp: '2001:db8::5',
       tls: true,
       clientCert: cert({
-        serial: '0F',
+        serial: '0f',
         fingerprintSha256: 'ff00',
         subjectDn: 'CN=s',
         issuerDn: 'CN=i',
-        issuerSki: 'AA',
+        issuerSki: 'aa',
         notBefore: 1_647_869_700,
         notAfter: 1_679_405_700,
         revoked: true,
@@ -229,6 +229,14 @@ describe('compileExpression', () => {
 
     it.each(Object.entries(cases))('reads %s', (_field, source) => {
       expect(matches(source, full)).toBe(true);
+    });
+
+    it('compares hex certificate facts without regard to case, as Cloudflare rules write them upper-case', () => {
+      const facts = { ...full, clientCert: { ...full.clientCert, serial: '3f9a0c', fingerprintSha256: 'ab'.repeat(32) } };
+      expect(matches('cf.tls_client_auth.cert_serial eq "3F9A0C"', facts)).toBe(true);
+      expect(matches('ssl.client_cert.serial in {"00" "3F9A0C"}', facts)).toBe(true);
+      expect(matches(`ssl.client_cert.fingerprint_sha256 eq "${'AB'.repeat(32)}"`, facts)).toBe(true);
+      expect(matches('ssl.client_cert.serial eq "3F9A0D"', facts)).toBe(false);
     });
 
     it('reads http.request.uri as the path alone when there is no query', () => {

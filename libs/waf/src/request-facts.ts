@@ -43,7 +43,7 @@ export interface ClientCertFacts {
   readonly chainVerified: boolean;
   /** Issuer and serial are in the revocation set (checked per request, not per connection). */
   readonly revoked: boolean;
-  /** Serial number, upper-case hex without separators, as the certificate facts give it. */
+  /** Serial number, lower-case hex without separators or leading zero bytes (libs/pki's form). */
   readonly serial: string;
   /** SHA-256 of the DER certificate, lower-case hex without separators. */
   readonly fingerprintSha256: string;

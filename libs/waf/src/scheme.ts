@@ -114,12 +114,12 @@ const fields = {
   },
   'ssl.client_cert.serial': {
     type: 'String',
-    description: 'Serial number of the client certificate, upper-case hex without separators; `""` without one.',
+    description: 'Serial number of the client certificate, lower-case hex without separators or leading zero bytes (as the API shows it); comparisons ignore case; `""` without one.',
     read: (c) => c.facts.clientCert.serial,
   },
   'ssl.client_cert.fingerprint_sha256': {
     type: 'String',
-    description: 'SHA-256 fingerprint of the client certificate (DER), lower-case hex; `""` without one.',
+    description: 'SHA-256 fingerprint of the client certificate (DER), lower-case hex; comparisons ignore case; `""` without one.',
     read: (c) => c.facts.clientCert.fingerprintSha256,
   },
   'ssl.client_cert.subject_dn': {
@@ -134,7 +134,7 @@ const fields = {
   },
   'ssl.client_cert.issuer_ski': {
     type: 'String',
-    description: 'Subject key identifier of the issuing CA, hex; `""` without a certificate.',
+    description: 'Subject key identifier of the issuing CA, lower-case hex; comparisons ignore case; `""` without a certificate.',
     read: (c) => c.facts.clientCert.issuerSki,
   },
   'ssl.client_cert.not_before': {
@@ -224,8 +224,20 @@ export const WAF_FIELDS: ReadonlyMap<FieldName, FieldDefinition> = new Map(
   ]),
 );
 
-/** The fields whose string literals are lower-cased at compile time (case-insensitive facts). */
-export const caseInsensitiveFields: ReadonlySet<FieldName> = new Set<FieldName>(['http.host']);
+/**
+ * The fields whose string literals are lower-cased at compile time: the facts are lower case,
+ * and a literal in another case means the same value (hostnames; hex serials, fingerprints
+ * and key ids, which Cloudflare's rules write in upper case).
+ */
+export const caseInsensitiveFields: ReadonlySet<FieldName> = new Set<FieldName>([
+  'http.host',
+  'ssl.client_cert.serial',
+  'ssl.client_cert.fingerprint_sha256',
+  'ssl.client_cert.issuer_ski',
+  'cf.tls_client_auth.cert_serial',
+  'cf.tls_client_auth.cert_fingerprint_sha256',
+  'cf.tls_client_auth.cert_issuer_ski',
+]);
 
 /** True when `name` is a field of the scheme. */
 export function isFieldName(name: string): name is FieldName {

@@ -22,7 +22,7 @@ export function cert(overrides: Partial<ClientCertFacts> = {}): ClientCertFacts 
     presented: true,
     chainVerified: true,
     revoked: false,
-    serial: '0A1B2C',
+    serial: '0a1b2c',
     fingerprintSha256: 'ab'.repeat(32),
     subjectDn: 'CN=client-1,O=Example',
     issuerDn: 'CN=Example Client CA,O=Example',

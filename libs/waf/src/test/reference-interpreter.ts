@@ -111,8 +111,19 @@ function cloudflareDate(seconds: number): string {
   return `${month} ${String(Number(day)).padStart(2, ' ')} ${time} ${year} GMT`;
 }
 
+/** Fields whose facts are lower case and whose literals are compared lower-cased. */
+const lowerCaseFacts = new Set<string>([
+  'http.host',
+  'ssl.client_cert.serial',
+  'ssl.client_cert.fingerprint_sha256',
+  'ssl.client_cert.issuer_ski',
+  'cf.tls_client_auth.cert_serial',
+  'cf.tls_client_auth.cert_fingerprint_sha256',
+  'cf.tls_client_auth.cert_issuer_ski',
+]);
+
 function hostLike(node: ValueNode): boolean {
-  if (node.kind === 'field') return node.name === 'http.host';
+  if (node.kind === 'field') return lowerCaseFacts.has(node.name);
   return node.kind === 'call' && node.name === 'lower' && hostLike(node.argument);
 }
 
