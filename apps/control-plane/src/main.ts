@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.ts';
 import { localKeyManager } from './crypto/key-manager.ts';
 import { createServices } from './domain/services.ts';
@@ -14,26 +15,26 @@ import { openStore } from './store/open-store.ts';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const store = await openStore(config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') });
+  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  const store = await openStore(config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') }, {
+    onConnectionError: (error) => log.warn({ err: error.message }, 'redis connection lost; reconnecting'),
+  });
   const services = createServices(
     { store, keyManager: localKeyManager(config.masterKeys), now: () => new Date() },
     { adminToken: config.adminToken },
   );
-  const http = await buildHttpApp({
-    services,
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
-  });
+  const http = await buildHttpApp({ services, loggerInstance: log });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   const grpc = await startAdminGrpcServer({
     services,
     host: config.grpcHost,
     port: config.grpcPort,
     ...(config.grpcTls ? { credentials: tlsServerCredentials(config.grpcTls) } : {}),
-    log: http.log,
+    log,
   });
   http.log.info(
     { store: config.redisUrl ? 'redis' : 'embedded', dataDir: config.dataDir, grpcPort: grpc.port, grpcTls: config.grpcTls !== undefined },
-    `control plane ready; admin token in PORTCULLIS_ADMIN_TOKEN or ${path.join(config.dataDir, 'admin-token')}`,
+    config.redisUrl ? 'control plane ready' : `control plane ready; the admin token is in ${path.join(config.dataDir, 'admin-token')} unless PORTCULLIS_ADMIN_TOKEN is set`,
   );
 
   let stopping = false;

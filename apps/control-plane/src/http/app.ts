@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   readonly services: Services;
   /** Fastify/pino logger settings; `false` for silence in tests. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** A logger the process already has (takes precedence over `logger`). */
+  readonly loggerInstance?: FastifyBaseLogger;
   /** Requests per second per caller, with a burst allowance. */
   readonly rateLimit?: { perSecond: number; burst: number };
 }
@@ -32,7 +34,7 @@ export const defaultBodyLimit = 256 * 1024;
  */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     bodyLimit: defaultBodyLimit,
   }).withTypeProvider<TypeBoxTypeProvider>();
