@@ -31,10 +31,7 @@ const constraints = (inTests) => {
   ];
 };
 
-const boundaries = (inTests) => [
-  'error',
-  { enforceBuildableLibDependency: false, allow: [], depConstraints: constraints(inTests) },
-];
+const boundaries = (inTests) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: constraints(inTests) }];
 
 const testFiles = ['**/*.spec.ts', '**/test/**/*.ts'];
 

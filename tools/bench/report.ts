@@ -49,17 +49,12 @@ export function writeSection(name: string, command: string, body: string): void 
   }
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
-  text =
-    from >= 0 && to > from
-      ? text.slice(0, from) + section + text.slice(to + end.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
+  text = from >= 0 && to > from ? text.slice(0, from) + section + text.slice(to + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   mkdirSync(path.dirname(reportPath), { recursive: true });
   writeFileSync(reportPath, text);
 }
 
 /** Formats a rate for a table: thousands separators, no decimals above 100. */
 export function rate(perSecond: number): string {
-  return perSecond >= 100
-    ? Math.round(perSecond).toLocaleString('en-US')
-    : perSecond.toFixed(1);
+  return perSecond >= 100 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1);
 }

@@ -22,7 +22,12 @@ describe('control-plane bundle', () => {
     const grpcPort = await freePort();
     const child = spawn(process.execPath, ['--enable-source-maps', path.join(outdir, 'main.mjs')], {
       cwd: work,
-      env: { PATH: process.env['PATH'], PORTCULLIS_DATA_DIR: path.join(work, 'data'), PORTCULLIS_HTTP_PORT: String(httpPort), PORTCULLIS_GRPC_PORT: String(grpcPort) },
+      env: {
+        PATH: process.env['PATH'],
+        PORTCULLIS_DATA_DIR: path.join(work, 'data'),
+        PORTCULLIS_HTTP_PORT: String(httpPort),
+        PORTCULLIS_GRPC_PORT: String(grpcPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -30,7 +35,10 @@ describe('control-plane bundle', () => {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     try {
       const base = `http://127.0.0.1:${httpPort}`;
-      await waitFor(async () => (await fetch(`${base}/healthz`)).ok, () => output);
+      await waitFor(
+        async () => (await fetch(`${base}/healthz`)).ok,
+        () => output,
+      );
       const token = readFileSync(path.join(work, 'data/admin-token'), 'utf8').trim();
       const created = await fetch(`${base}/v1/accounts`, {
         method: 'POST',

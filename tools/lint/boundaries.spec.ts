@@ -16,23 +16,36 @@ async function ruleIds(file: string, source: string): Promise<string[]> {
 
 describe('module boundaries', () => {
   it('refuses an edge → control-plane import, by package name or by path', async () => {
-    expect(await ruleIds('apps/edge-node/src/probe.ts', "import { createServices } from '@portcullis/control-plane';\nexport const x = createServices;\n")).toContain(
-      'no-restricted-imports',
-    );
     expect(
-      await ruleIds('apps/edge-node/src/probe.ts', "import { normaliseHostname } from '../../control-plane/src/domain/hostnames.ts';\nexport const x = normaliseHostname;\n"),
+      await ruleIds(
+        'apps/edge-node/src/probe.ts',
+        "import { createServices } from '@portcullis/control-plane';\nexport const x = createServices;\n",
+      ),
+    ).toContain('no-restricted-imports');
+    expect(
+      await ruleIds(
+        'apps/edge-node/src/probe.ts',
+        "import { normaliseHostname } from '../../control-plane/src/domain/hostnames.ts';\nexport const x = normaliseHostname;\n",
+      ),
     ).toContain('@nx/enforce-module-boundaries');
   });
 
   it('refuses Redis on the edge and storage or transport in libraries', async () => {
-    expect(await ruleIds('apps/edge-node/src/probe.ts', "import { Redis } from 'ioredis';\nexport const x = Redis;\n")).toContain('@nx/enforce-module-boundaries');
-    expect(await ruleIds('libs/pki/src/probe.ts', "import Fastify from 'fastify';\nexport const x = Fastify;\n")).toContain('@nx/enforce-module-boundaries');
+    expect(await ruleIds('apps/edge-node/src/probe.ts', "import { Redis } from 'ioredis';\nexport const x = Redis;\n")).toContain(
+      '@nx/enforce-module-boundaries',
+    );
+    expect(await ruleIds('libs/pki/src/probe.ts', "import Fastify from 'fastify';\nexport const x = Fastify;\n")).toContain(
+      '@nx/enforce-module-boundaries',
+    );
   });
 
   it('refuses a deep import into a library', async () => {
-    expect(await ruleIds('apps/control-plane/src/probe.ts', "import { encodePem } from '@portcullis/pki/src/pem.ts';\nexport const x = encodePem;\n")).toContain(
-      'no-restricted-imports',
-    );
+    expect(
+      await ruleIds(
+        'apps/control-plane/src/probe.ts',
+        "import { encodePem } from '@portcullis/pki/src/pem.ts';\nexport const x = encodePem;\n",
+      ),
+    ).toContain('no-restricted-imports');
   });
 
   it('keeps test helpers out of production code but allows them in tests', async () => {
@@ -42,6 +55,11 @@ describe('module boundaries', () => {
   });
 
   it('accepts what the design allows', async () => {
-    expect(await ruleIds('apps/edge-node/src/probe.ts', "import { createTrustStore } from '@portcullis/pki';\nexport const x = createTrustStore;\n")).toEqual([]);
+    expect(
+      await ruleIds(
+        'apps/edge-node/src/probe.ts',
+        "import { createTrustStore } from '@portcullis/pki';\nexport const x = createTrustStore;\n",
+      ),
+    ).toEqual([]);
   });
 });

@@ -40,7 +40,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     const file = env[`${name}_FILE`];
     if (file) return readFileSync(file, 'utf8').trim();
     if (redisUrl) throw new ConfigError(`${name} or ${name}_FILE is required with PORTCULLIS_REDIS_URL`);
-    return generatedSecret(dataDir, name.toLowerCase().replace(/^portcullis_/, '').replaceAll('_', '-'), generate);
+    return generatedSecret(
+      dataDir,
+      name
+        .toLowerCase()
+        .replace(/^portcullis_/, '')
+        .replaceAll('_', '-'),
+      generate,
+    );
   };
   return {
     httpHost: env['PORTCULLIS_HTTP_HOST'] || '127.0.0.1',

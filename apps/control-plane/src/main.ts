@@ -16,9 +16,12 @@ import { openStore } from './store/open-store.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const store = await openStore(config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') }, {
-    onConnectionError: (error) => log.warn({ err: error.message }, 'redis connection lost; reconnecting'),
-  });
+  const store = await openStore(
+    config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') },
+    {
+      onConnectionError: (error) => log.warn({ err: error.message }, 'redis connection lost; reconnecting'),
+    },
+  );
   const services = createServices(
     { store, keyManager: localKeyManager(config.masterKeys), now: () => new Date() },
     { adminToken: config.adminToken },
@@ -34,7 +37,9 @@ async function main(): Promise<void> {
   });
   http.log.info(
     { store: config.redisUrl ? 'redis' : 'embedded', dataDir: config.dataDir, grpcPort: grpc.port, grpcTls: config.grpcTls !== undefined },
-    config.redisUrl ? 'control plane ready' : `control plane ready; the admin token is in ${path.join(config.dataDir, 'admin-token')} unless PORTCULLIS_ADMIN_TOKEN is set`,
+    config.redisUrl
+      ? 'control plane ready'
+      : `control plane ready; the admin token is in ${path.join(config.dataDir, 'admin-token')} unless PORTCULLIS_ADMIN_TOKEN is set`,
   );
 
   let stopping = false;

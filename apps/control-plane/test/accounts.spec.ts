@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, buildTestApp, call, createAccount, createSite, expectError, rpc, expectRpcError, snapshot, type TestAccount, type TestApp } from './support/test-app.ts';
+import {
+  auditLog,
+  buildTestApp,
+  call,
+  createAccount,
+  createSite,
+  expectError,
+  rpc,
+  expectRpcError,
+  snapshot,
+  type TestAccount,
+  type TestApp,
+} from './support/test-app.ts';
 
 const apiKeyPattern = /^pk_key_[0-9a-f]{20}_[A-Za-z0-9_-]{43}$/;
 
@@ -16,8 +28,18 @@ describe('accounts and API keys', () => {
     const answer = await call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'Acme' });
     expect(answer.status).toBe(201);
     const { account, apiKey } = answer.body;
-    expect(account).toEqual({ id: expect.stringMatching(/^acc_[0-9a-f]{20}$/), name: 'Acme', plan: { customCaQuota: 5 }, createdAt: expect.any(String) });
-    expect(apiKey.key).toEqual({ id: expect.stringMatching(/^key_[0-9a-f]{20}$/), accountId: account.id, name: 'initial', createdAt: expect.any(String) });
+    expect(account).toEqual({
+      id: expect.stringMatching(/^acc_[0-9a-f]{20}$/),
+      name: 'Acme',
+      plan: { customCaQuota: 5 },
+      createdAt: expect.any(String),
+    });
+    expect(apiKey.key).toEqual({
+      id: expect.stringMatching(/^key_[0-9a-f]{20}$/),
+      accountId: account.id,
+      name: 'initial',
+      createdAt: expect.any(String),
+    });
     expect(apiKey.secret).toMatch(apiKeyPattern);
     expect(apiKey.secret).toContain(apiKey.key.id);
     expect(await t.store.revision()).toBe(revision + 1);
@@ -85,7 +107,9 @@ describe('accounts and API keys', () => {
     for (const item of listed.body.items) expect(Object.keys(item).sort()).toEqual(['accountId', 'createdAt', 'id', 'name']);
     expect(listed.raw.body).not.toContain(second.slice(-43));
     expect(listed.raw.body).not.toContain('secretHash');
-    expect((await call(t.app, t.adminToken, 'GET', `/v1/accounts/${a.accountId}/api-keys?pageSize=2&pageNumber=2`)).body.items).toHaveLength(1);
+    expect(
+      (await call(t.app, t.adminToken, 'GET', `/v1/accounts/${a.accountId}/api-keys?pageSize=2&pageNumber=2`)).body.items,
+    ).toHaveLength(1);
 
     const revoked = await call(t.app, a.apiKey, 'DELETE', `/v1/accounts/${a.accountId}/api-keys/${created.body.key.id}`);
     expect(revoked.status).toBe(200);
@@ -97,7 +121,11 @@ describe('accounts and API keys', () => {
     expect(again.body.revokedAt).toBe(revoked.body.revokedAt);
     await s.expectUnchanged();
     expect((await auditLog(t, a)).filter((e) => e.action === 'ApiKey.Revoke')).toHaveLength(1);
-    expectError(await call(t.app, a.apiKey, 'DELETE', `/v1/accounts/${a.accountId}/api-keys/key_00000000000000000000`), 404, 'NotFound.ApiKey');
+    expectError(
+      await call(t.app, a.apiKey, 'DELETE', `/v1/accounts/${a.accountId}/api-keys/key_00000000000000000000`),
+      404,
+      'NotFound.ApiKey',
+    );
     // An account can revoke the very key it calls with; the next call is refused.
     expect((await call(t.app, a.apiKey, 'DELETE', `/v1/accounts/${a.accountId}/api-keys/${a.keyId}`)).status).toBe(200);
     expectError(await call(t.app, a.apiKey, 'GET', '/v1/sites'), 401, 'Auth.InvalidKey');
@@ -152,7 +180,11 @@ describe('authentication', () => {
     const site = await createSite(t, a);
     const revision = await t.store.revision();
     expectError(await call(t.app, t.adminToken, 'GET', '/v1/sites'), 403, 'Auth.AccountOnly');
-    expectError(await call(t.app, t.adminToken, 'POST', '/v1/sites', { name: 'admin.example.com', originUrl: 'https://o.example.net' }), 403, 'Auth.AccountOnly');
+    expectError(
+      await call(t.app, t.adminToken, 'POST', '/v1/sites', { name: 'admin.example.com', originUrl: 'https://o.example.net' }),
+      403,
+      'Auth.AccountOnly',
+    );
     expectError(await call(t.app, t.adminToken, 'GET', `/v1/sites/${site.id}`), 403, 'Auth.AccountOnly');
     expectError(await call(t.app, t.adminToken, 'GET', '/v1/account-ca'), 403, 'Auth.AccountOnly');
     expectError(await call(t.app, t.adminToken, 'GET', '/v1/audit-log'), 403, 'Auth.AccountOnly');
@@ -198,7 +230,12 @@ describe('audit log', () => {
     const log = await call(t.app, a.apiKey, 'GET', '/v1/audit-log');
     expect(log.status).toBe(200);
     expect(log.body).toMatchObject({ totalCount: 4, pageNumber: 1, pageSize: 20 });
-    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual(['Site.Update', 'Site.Create', 'ApiKey.Create', 'Account.Create']);
+    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'Site.Update',
+      'Site.Create',
+      'ApiKey.Create',
+      'Account.Create',
+    ]);
     const [update, create] = log.body.items;
     expect(update).toEqual({
       id: expect.any(String),

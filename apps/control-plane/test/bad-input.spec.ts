@@ -82,7 +82,12 @@ describe('bad input', () => {
 
   it('refuses prototype-pollution keys and unknown fields on every route with a body', async () => {
     for (const route of routesWithBody) {
-      for (const payload of ['{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}', '{"$where":"1"}', '{"unexpected":"field"}']) {
+      for (const payload of [
+        '{"__proto__":{"admin":true}}',
+        '{"constructor":{"prototype":{"admin":true}}}',
+        '{"$where":"1"}',
+        '{"unexpected":"field"}',
+      ]) {
         await expectRefused(`${route} ${payload}`, () => send(route, payload));
       }
     }
@@ -100,7 +105,13 @@ describe('bad input', () => {
 
   it('refuses bodies that are not JSON or a form: Payload.UnsupportedMediaType (415)', async () => {
     for (const route of routesWithBody) {
-      for (const contentType of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/x-yaml']) {
+      for (const contentType of [
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+        'application/x-yaml',
+      ]) {
         await expectRefused(`${route} ${contentType}`, () => send(route, 'a=1', contentType), [415, 'Payload.UnsupportedMediaType']);
       }
     }
@@ -110,7 +121,11 @@ describe('bad input', () => {
     const big = JSON.stringify({ name: 'x'.repeat(defaultBodyLimit) });
     for (const route of routesWithBody.filter((r) => !r.endsWith('/crl'))) {
       await expectRefused(`${route} oversized`, () => send(route, big), [413, 'Payload.TooLarge']);
-      await expectRefused(`${route} oversized form`, () => send(route, `name=${'x'.repeat(defaultBodyLimit)}`, 'application/x-www-form-urlencoded'), [413, 'Payload.TooLarge']);
+      await expectRefused(
+        `${route} oversized form`,
+        () => send(route, `name=${'x'.repeat(defaultBodyLimit)}`, 'application/x-www-form-urlencoded'),
+        [413, 'Payload.TooLarge'],
+      );
     }
     const crlRoute = routesWithBody.find((r) => r.endsWith('/crl'))!;
     // Above the default limit but within the CRL limit, it is read, and refused as a CRL.
@@ -119,7 +134,14 @@ describe('bad input', () => {
     // The RPC endpoint has the default limit.
     const s = await snapshot(t, a.account);
     expectRpcError(
-      await call(t.app, a.account.apiKey, 'POST', '/?Action=UploadClientCaCertificate', JSON.stringify({ SiteId: a.site.id, Certificate: 'x'.repeat(defaultBodyLimit) }), { 'content-type': 'application/json' }),
+      await call(
+        t.app,
+        a.account.apiKey,
+        'POST',
+        '/?Action=UploadClientCaCertificate',
+        JSON.stringify({ SiteId: a.site.id, Certificate: 'x'.repeat(defaultBodyLimit) }),
+        { 'content-type': 'application/json' },
+      ),
       413,
       'Payload.TooLarge',
     );
@@ -154,24 +176,56 @@ describe('bad input', () => {
       ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: 'n'.repeat(129) }],
     ];
     for (const [method, url, body] of cases) {
-      await expectRefused(`${method} ${url} ${JSON.stringify(body)}`, () => call(t.app, a.account.apiKey, method, url, body), [400, 'InvalidParameter']);
+      await expectRefused(`${method} ${url} ${JSON.stringify(body)}`, () => call(t.app, a.account.apiKey, method, url, body), [
+        400,
+        'InvalidParameter',
+      ]);
     }
-    for (const plan of [{ customCaQuota: '5' }, { customCaQuota: -1 }, { customCaQuota: 1001 }, { customCaQuota: 2.5 }, { quota: 5 }, 'gold']) {
-      await expectRefused(`plan ${JSON.stringify(plan)}`, () => call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'x', plan }), [400, 'InvalidParameter']);
+    for (const plan of [
+      { customCaQuota: '5' },
+      { customCaQuota: -1 },
+      { customCaQuota: 1001 },
+      { customCaQuota: 2.5 },
+      { quota: 5 },
+      'gold',
+    ]) {
+      await expectRefused(`plan ${JSON.stringify(plan)}`, () => call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'x', plan }), [
+        400,
+        'InvalidParameter',
+      ]);
     }
   });
 
   it('refuses bad paging on every list route, changing nothing', async () => {
-    const listRoutes = apiRoutes(t.app).filter((route) => route.startsWith('GET ')).filter((route) => {
-      const [, pattern] = route.split(' ') as [string, string];
-      return /(accounts|api-keys|audit-log|sites|server-certificates|client-certificates|client-ca-certificates|revocations)$/.test(pattern);
-    });
+    const listRoutes = apiRoutes(t.app)
+      .filter((route) => route.startsWith('GET '))
+      .filter((route) => {
+        const [, pattern] = route.split(' ') as [string, string];
+        return /(accounts|api-keys|audit-log|sites|server-certificates|client-certificates|client-ca-certificates|revocations)$/.test(
+          pattern,
+        );
+      });
     expect(listRoutes.length).toBeGreaterThanOrEqual(8);
     for (const route of listRoutes) {
       const [, pattern] = route.split(' ') as [string, string];
       const key = route === 'GET /v1/accounts' ? t.adminToken : a.account.apiKey;
-      for (const query of ['pageNumber=0', 'pageNumber=501', 'pageNumber=-1', 'pageNumber=abc', 'pageSize=0', 'pageSize=101', 'pageSize=1e9', 'pageNumber=', 'pageNumber=1%27%20OR%201', 'offset=5', 'pageSize=10&pageSize=20']) {
-        await expectRefused(`${route}?${query}`, () => call(t.app, key, 'GET', `${urlFor(pattern, a)}?${query}`), [400, 'InvalidParameter']);
+      for (const query of [
+        'pageNumber=0',
+        'pageNumber=501',
+        'pageNumber=-1',
+        'pageNumber=abc',
+        'pageSize=0',
+        'pageSize=101',
+        'pageSize=1e9',
+        'pageNumber=',
+        'pageNumber=1%27%20OR%201',
+        'offset=5',
+        'pageSize=10&pageSize=20',
+      ]) {
+        await expectRefused(`${route}?${query}`, () => call(t.app, key, 'GET', `${urlFor(pattern, a)}?${query}`), [
+          400,
+          'InvalidParameter',
+        ]);
       }
       const ok = await call(t.app, key, 'GET', `${urlFor(pattern, a)}?pageNumber=500&pageSize=100`);
       expect(ok.status, route).toBe(200);
@@ -183,10 +237,14 @@ describe('bad input', () => {
     for (const route of apiRoutes(t.app).filter((r) => r.includes(':'))) {
       const [method, pattern] = route.split(' ') as [InjectOptions['method'], string];
       const long = pattern.replace(/:\w+/g, 'x'.repeat(65));
-      await expectRefused(`${route} long id`, () => call(t.app, a.account.apiKey, method, long, method === 'GET' || method === 'DELETE' ? undefined : {}));
+      await expectRefused(`${route} long id`, () =>
+        call(t.app, a.account.apiKey, method, long, method === 'GET' || method === 'DELETE' ? undefined : {}),
+      );
       for (const id of injections.slice(0, 6)) {
         const hostile = pattern.replace(/:\w+/g, encodeURIComponent(id));
-        await expectRefused(`${route} ${id}`, () => call(t.app, a.account.apiKey, method, hostile, method === 'GET' || method === 'DELETE' ? undefined : {}));
+        await expectRefused(`${route} ${id}`, () =>
+          call(t.app, a.account.apiKey, method, hostile, method === 'GET' || method === 'DELETE' ? undefined : {}),
+        );
       }
     }
   });
@@ -200,27 +258,71 @@ describe('bad input', () => {
       expect(key.body.key.name).toBe(name);
     }
     // Control characters are not names.
-    await expectRefused('a name with an escape', () => call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'a\u001bb' }), [400, 'InvalidParameter']);
+    await expectRefused('a name with an escape', () => call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'a\u001bb' }), [
+      400,
+      'InvalidParameter',
+    ]);
   });
 
   it('refuses SQL/Lua/shell-looking site names and hostnames with their codes', async () => {
     for (const text of injections) {
-      await expectRefused(`site ${text}`, () => call(t.app, a.account.apiKey, 'POST', '/v1/sites', { name: text, originUrl: 'https://o.example.net' }), [400, 'InvalidParameter.SiteName']);
-      await expectRefused(`site ${text}.example.com`, () => call(t.app, a.account.apiKey, 'POST', '/v1/sites', { name: `${text}.example.com`, originUrl: 'https://o.example.net' }), [400, 'InvalidParameter.SiteName']);
-      await expectRefused(`origin ${text}`, () => call(t.app, a.account.apiKey, 'PATCH', `/v1/sites/${a.site.id}`, { originUrl: text }), [400, 'InvalidParameter.OriginUrl']);
-      await expectRefused(`hostname ${text}`, () => call(t.app, a.account.apiKey, 'PUT', `/v1/sites/${a.site.id}/ca-bindings/account`, { hostnames: [`${text}.${a.site.name}`] }), [400, 'InvalidParameter.Hostname']);
-      await expectRefused(`serial ${text}`, () => call(t.app, a.account.apiKey, 'POST', `/v1/sites/${a.site.id}/client-ca-certificates/${a.customCa}/revocations`, { serialNumber: text }), [400, 'InvalidParameter.SerialNumber']);
+      await expectRefused(
+        `site ${text}`,
+        () => call(t.app, a.account.apiKey, 'POST', '/v1/sites', { name: text, originUrl: 'https://o.example.net' }),
+        [400, 'InvalidParameter.SiteName'],
+      );
+      await expectRefused(
+        `site ${text}.example.com`,
+        () => call(t.app, a.account.apiKey, 'POST', '/v1/sites', { name: `${text}.example.com`, originUrl: 'https://o.example.net' }),
+        [400, 'InvalidParameter.SiteName'],
+      );
+      await expectRefused(`origin ${text}`, () => call(t.app, a.account.apiKey, 'PATCH', `/v1/sites/${a.site.id}`, { originUrl: text }), [
+        400,
+        'InvalidParameter.OriginUrl',
+      ]);
+      await expectRefused(
+        `hostname ${text}`,
+        () => call(t.app, a.account.apiKey, 'PUT', `/v1/sites/${a.site.id}/ca-bindings/account`, { hostnames: [`${text}.${a.site.name}`] }),
+        [400, 'InvalidParameter.Hostname'],
+      );
+      await expectRefused(
+        `serial ${text}`,
+        () =>
+          call(t.app, a.account.apiKey, 'POST', `/v1/sites/${a.site.id}/client-ca-certificates/${a.customCa}/revocations`, {
+            serialNumber: text,
+          }),
+        [400, 'InvalidParameter.SerialNumber'],
+      );
     }
   });
 
   it('refuses hostile RPC parameters without a 500 or a write', async () => {
-    const actions = ['CreateClientCertificate', 'GetClientCertificate', 'ListClientCertificates', 'RevokeClientCertificate', 'UploadClientCaCertificate', 'SetClientCaCertificateHostnames', 'GetClientCaCertificateHostnames'];
+    const actions = [
+      'CreateClientCertificate',
+      'GetClientCertificate',
+      'ListClientCertificates',
+      'RevokeClientCertificate',
+      'UploadClientCaCertificate',
+      'SetClientCaCertificateHostnames',
+      'GetClientCaCertificateHostnames',
+    ];
     const values: unknown[] = [null, true, 42, [], {}, ['a'], { $ne: 1 }, ...injections];
     for (const action of actions) {
       for (const value of values) {
-        const params = { SiteId: a.site.id, Id: value, Hostnames: value, Certificate: value, CSR: value, PkeyType: value, PageSize: value, ValidityDays: value };
+        const params = {
+          SiteId: a.site.id,
+          Id: value,
+          Hostnames: value,
+          Certificate: value,
+          CSR: value,
+          PkeyType: value,
+          PageSize: value,
+          ValidityDays: value,
+        };
         await expectNoHarm(`${action} ${JSON.stringify(value)}`, () => call(t.app, a.account.apiKey, 'POST', `/?Action=${action}`, params));
-        await expectNoHarm(`${action} SiteId ${JSON.stringify(value)}`, () => call(t.app, a.account.apiKey, 'POST', `/?Action=${action}`, { SiteId: value, Id: a.clientCertificate, Hostnames: [] }));
+        await expectNoHarm(`${action} SiteId ${JSON.stringify(value)}`, () =>
+          call(t.app, a.account.apiKey, 'POST', `/?Action=${action}`, { SiteId: value, Id: a.clientCertificate, Hostnames: [] }),
+        );
       }
     }
   });

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa } from './support/pki.ts';
-import { auditLog, buildTestApp, call, createAccount, createSite, expectError, snapshot, uploadCustomCa, type TestAccount, type TestApp, type TestSite } from './support/test-app.ts';
+import {
+  auditLog,
+  buildTestApp,
+  call,
+  createAccount,
+  createSite,
+  expectError,
+  snapshot,
+  uploadCustomCa,
+  type TestAccount,
+  type TestApp,
+  type TestSite,
+} from './support/test-app.ts';
 
 describe('hostname bindings', () => {
   let t: TestApp;
@@ -29,7 +41,11 @@ describe('hostname bindings', () => {
     expect((await call(t.app, a.apiKey, 'GET', url(a.accountId))).body.hostnames).toEqual(expected);
     const stored = await t.store.get('binding', `${site.id}:${a.accountId}`);
     expect(stored?.data).toMatchObject({ caId: a.accountId, siteId: site.id, accountId: a.accountId, hostnames: expected });
-    expect((await auditLog(t, a))[0]).toMatchObject({ action: 'Binding.Set', target: { kind: 'binding', id: `${site.id}:${a.accountId}` }, details: { caId: a.accountId, hostnames: expected.join(',') } });
+    expect((await auditLog(t, a))[0]).toMatchObject({
+      action: 'Binding.Set',
+      target: { kind: 'binding', id: `${site.id}:${a.accountId}` },
+      details: { caId: a.accountId, hostnames: expected.join(',') },
+    });
 
     const replaced = await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames: [`www.${z}`] });
     expect(replaced.body.hostnames).toEqual([`www.${z}`]);
@@ -47,12 +63,24 @@ describe('hostname bindings', () => {
 
     const otherSite = await createSite(t, a);
     const s = await snapshot(t, a);
-    expectError(await call(t.app, a.apiKey, 'PUT', url('ca_00000000000000000000'), { hostnames: [site.name] }), 404, 'NotFound.CaCertificate');
+    expectError(
+      await call(t.app, a.apiKey, 'PUT', url('ca_00000000000000000000'), { hostnames: [site.name] }),
+      404,
+      'NotFound.CaCertificate',
+    );
     expectError(await call(t.app, a.apiKey, 'GET', url('ca_00000000000000000000')), 404, 'NotFound.CaCertificate');
     // A custom CA belongs to one site: through another site of the same account it does not exist.
-    expectError(await call(t.app, a.apiKey, 'PUT', url(customCaId, otherSite), { hostnames: [otherSite.name] }), 404, 'NotFound.CaCertificate');
+    expectError(
+      await call(t.app, a.apiKey, 'PUT', url(customCaId, otherSite), { hostnames: [otherSite.name] }),
+      404,
+      'NotFound.CaCertificate',
+    );
     expectError(await call(t.app, a.apiKey, 'GET', url(customCaId, otherSite)), 404, 'NotFound.CaCertificate');
-    expectError(await call(t.app, a.apiKey, 'PUT', `/v1/sites/site_00000000000000000000/ca-bindings/account`, { hostnames: [] }), 404, 'NotFound.Site');
+    expectError(
+      await call(t.app, a.apiKey, 'PUT', `/v1/sites/site_00000000000000000000/ca-bindings/account`, { hostnames: [] }),
+      404,
+      'NotFound.Site',
+    );
     await s.expectUnchanged();
   });
 
@@ -63,7 +91,11 @@ describe('hostname bindings', () => {
     const refused = await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames: names });
     expectError(refused, 400, 'InvalidParameter.TooManyHostnames');
     expect(refused.body.details).toEqual({ count: 51, max: 50 });
-    expectError(await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames: Array.from({ length: 1001 }, () => site.name) }), 400, 'InvalidParameter');
+    expectError(
+      await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames: Array.from({ length: 1001 }, () => site.name) }),
+      400,
+      'InvalidParameter',
+    );
     await s.expectUnchanged();
   });
 

@@ -39,7 +39,11 @@ describe('the error catalogue', () => {
     const a = await createAccount(t);
     const s = await snapshot(t, a);
     expectError(await call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'del\u007fchar' }), 400, 'InvalidParameter.Name');
-    expectError(await call(t.app, a.apiKey, 'POST', `/v1/accounts/${a.accountId}/api-keys`, { name: 'del\u007fchar' }), 400, 'InvalidParameter.Name');
+    expectError(
+      await call(t.app, a.apiKey, 'POST', `/v1/accounts/${a.accountId}/api-keys`, { name: 'del\u007fchar' }),
+      400,
+      'InvalidParameter.Name',
+    );
     await s.expectUnchanged();
   });
 
@@ -58,11 +62,18 @@ describe('the error catalogue', () => {
     const a = await createAccount(t);
     const site = await createSite(t, a);
     for (let i = 0; i < maxRulesPerSite; i++) {
-      const answer = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, { expression: `http.host eq "r${i}.${site.name}"`, action: { type: 'log' } });
+      const answer = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, {
+        expression: `http.host eq "r${i}.${site.name}"`,
+        action: { type: 'log' },
+      });
       expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     }
     const s = await snapshot(t, a);
-    expectError(await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, { expression: `http.host eq "one-more.${site.name}"` }), 409, 'QuotaExceeded.WafRule');
+    expectError(
+      await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, { expression: `http.host eq "one-more.${site.name}"` }),
+      409,
+      'QuotaExceeded.WafRule',
+    );
     await s.expectUnchanged();
   });
 });

@@ -133,12 +133,19 @@ describe('client certificates', () => {
     expect(await t.store.revision()).toBe(revision + 1);
     const stored = await t.store.get('clientCertificate', certificate.id);
     expect(stored?.data).toMatchObject({ id: certificate.id, accountId: a.accountId, keySource: 'system', status: 'active' });
-    expect((await auditLog(t, a))[0]).toMatchObject({ action: 'ClientCertificate.Create', details: { serialNumber: certificate.serialNumber, keySource: 'system', validityDays: 365 } });
+    expect((await auditLog(t, a))[0]).toMatchObject({
+      action: 'ClientCertificate.Create',
+      details: { serialNumber: certificate.serialNumber, keySource: 'system', validityDays: 365 },
+    });
   });
 
   it('issues with a system RSA key and a chosen validity and common name; openssl verifies it', async () => {
     const answer = await createClientCertificate(t, a, site.id, { pkeyType: 'RSA', validityDays: 30, commonName: 'build-agent-7' });
-    expect(answer.certificate).toMatchObject({ validityDays: 30, commonName: 'build-agent-7', pubkeyAlgorithm: expect.stringMatching(/rsa/i) });
+    expect(answer.certificate).toMatchObject({
+      validityDays: 30,
+      commonName: 'build-agent-7',
+      pubkeyAlgorithm: expect.stringMatching(/rsa/i),
+    });
     expect(answer.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(openssl(['x509', '-noout', '-text'], answer.certificate.certificate)).toMatch(/Public-Key: \(2048 bit\)/);
     const days = (Date.parse(answer.certificate.notAfter) - Date.parse(answer.certificate.notBefore)) / dayMs;
@@ -274,7 +281,10 @@ describe('client certificates', () => {
     const fresh = await createAccount(t);
     const freshSite = await createSite(t, fresh);
     const s2 = await snapshot(t, fresh);
-    for (const [csrPem, code] of [['hello', 'Csr.Malformed'], [tampered, 'Csr.BadSignature']] as const) {
+    for (const [csrPem, code] of [
+      ['hello', 'Csr.Malformed'],
+      [tampered, 'Csr.BadSignature'],
+    ] as const) {
       const answer = await call(t.app, fresh.apiKey, 'POST', `/v1/sites/${freshSite.id}/client-certificates`, { csr: csrPem });
       expect(answer.body.code).toBe(code);
     }
@@ -297,7 +307,8 @@ describe('private keys and API key secrets never stay anywhere', () => {
     try {
       const admin = await call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'Leak check' });
       const a: TestAccount = { accountId: admin.body.account.id, keyId: admin.body.apiKey.key.id, apiKey: admin.body.apiKey.secret };
-      const extraKey = (await call(t.app, a.apiKey, 'POST', `/v1/accounts/${a.accountId}/api-keys`, { name: 'second' })).body.secret as string;
+      const extraKey = (await call(t.app, a.apiKey, 'POST', `/v1/accounts/${a.accountId}/api-keys`, { name: 'second' })).body
+        .secret as string;
       const site = await createSite(t, a);
       const privateKeys: string[] = [];
       for (const body of [{}, { pkeyType: 'RSA' }, { pkeyType: 'ECC', pkcs12Password: 'a good password' }]) {

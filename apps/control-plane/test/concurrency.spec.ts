@@ -41,7 +41,8 @@ describe('changes that meet in flight', () => {
     dir?.remove();
   });
 
-  const deleteSite = (site: TestSite) => async () => expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}`)).status).toBe(204);
+  const deleteSite = (site: TestSite) => async () =>
+    expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}`)).status).toBe(204);
 
   it('a site deleted while a client certificate is issued: NotFound.Site, nothing left behind', async () => {
     const site = await createSite(t, a);
@@ -84,7 +85,9 @@ describe('changes that meet in flight', () => {
     await uploadCustomCa(t, b, site.id, (await makeCa('First CA')).certificatePem);
     let late: Answer | undefined;
     gate.before(puts('revocation'), async () => {
-      late = await call(t.app, b.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates`, { certificate: (await makeCa('Racing CA')).certificatePem });
+      late = await call(t.app, b.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates`, {
+        certificate: (await makeCa('Racing CA')).certificatePem,
+      });
     });
     await createClientCertificate(t, b, site.id);
     expect((await call(t.app, b.apiKey, 'DELETE', `/v1/sites/${site.id}`)).status).toBe(204);
@@ -103,15 +106,25 @@ describe('changes that meet in flight', () => {
   it('a binding set while its site is deleted: NotFound.Site, no binding left', async () => {
     const site = await createSite(t, a);
     gate.before(puts('binding'), deleteSite(site));
-    expectError(await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [site.name] }), 404, 'NotFound.Site');
+    expectError(
+      await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [site.name] }),
+      404,
+      'NotFound.Site',
+    );
     expect(await raw.get('binding', `${site.id}:${a.accountId}`)).toBeUndefined();
   });
 
   it('a binding set while its custom CA is deleted: NotFound.CaCertificate, no binding left', async () => {
     const site = await createSite(t, a);
     const ca = await uploadCustomCa(t, a, site.id, (await makeCa('Unbound CA')).certificatePem);
-    gate.before(puts('binding'), async () => expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}`)).status).toBe(204));
-    expectError(await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${ca.id}`, { hostnames: [site.name] }), 404, 'NotFound.CaCertificate');
+    gate.before(puts('binding'), async () =>
+      expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}`)).status).toBe(204),
+    );
+    expectError(
+      await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${ca.id}`, { hostnames: [site.name] }),
+      404,
+      'NotFound.CaCertificate',
+    );
     expect(await raw.get('binding', `${site.id}:${ca.id}`)).toBeUndefined();
   });
 
@@ -124,8 +137,14 @@ describe('changes that meet in flight', () => {
       ['revocation', 'POST', '/revocations', { serialNumber: '42' }],
     ] as const) {
       const ca = await uploadCustomCa(t, a, site.id, caCert.certificatePem);
-      gate.before(puts(kind), async () => expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}`)).status).toBe(204));
-      expectError(await call(t.app, a.apiKey, method, `/v1/sites/${site.id}/client-ca-certificates/${ca.id}${suffix}`, body), 409, 'Conflict.ConcurrentChange');
+      gate.before(puts(kind), async () =>
+        expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}`)).status).toBe(204),
+      );
+      expectError(
+        await call(t.app, a.apiKey, method, `/v1/sites/${site.id}/client-ca-certificates/${ca.id}${suffix}`, body),
+        409,
+        'Conflict.ConcurrentChange',
+      );
       expect(await raw.get('customCaCrl', ca.id)).toBeUndefined();
       expect(await raw.get('revocation', `${ca.id}:42`)).toBeUndefined();
     }
@@ -154,13 +173,22 @@ describe('changes that meet in flight', () => {
 
   it('an unrelated change to the site does not fail an upload or an issuance', async () => {
     const site = await createSite(t, a);
-    const patch = async () => expect((await call(t.app, a.apiKey, 'PATCH', `/v1/sites/${site.id}`, { originUrl: `https://o${Date.now()}.example.net` })).status).toBe(200);
+    const patch = async () =>
+      expect(
+        (await call(t.app, a.apiKey, 'PATCH', `/v1/sites/${site.id}`, { originUrl: `https://o${Date.now()}.example.net` })).status,
+      ).toBe(200);
     gate.before(puts('clientCertificate'), patch);
     expect((await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/client-certificates`, {})).status).toBe(201);
     gate.before(puts('binding'), patch);
     expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [site.name] })).status).toBe(200);
     gate.before(puts('customCa'), patch);
-    expect((await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates`, { certificate: (await makeCa('Patched CA')).certificatePem })).status).toBe(201);
+    expect(
+      (
+        await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates`, {
+          certificate: (await makeCa('Patched CA')).certificatePem,
+        })
+      ).status,
+    ).toBe(201);
     const { certificate, privateKey } = serverCertificate(dir, [`www.${site.name}`]);
     gate.before(puts('serverCertificate'), patch);
     const uploaded = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/server-certificates`, { certificate, privateKey });
@@ -181,7 +209,11 @@ describe('changes that meet in flight', () => {
     });
     try {
       const revision = await raw.revision();
-      expectError(await call(refusing.app, a.apiKey, 'PATCH', `/v1/sites/${site.id}`, { originUrl: 'https://never.example.net' }), 409, 'Conflict.ConcurrentChange');
+      expectError(
+        await call(refusing.app, a.apiKey, 'PATCH', `/v1/sites/${site.id}`, { originUrl: 'https://never.example.net' }),
+        409,
+        'Conflict.ConcurrentChange',
+      );
       expect(attempts).toBe(5);
       expect(await raw.revision()).toBe(revision);
     } finally {

@@ -59,8 +59,16 @@ describe('custom CAs', () => {
       notAfter: ca.info.notAfter.toISOString(),
       subjectKeyId: ca.info.subjectKeyId,
     });
-    expect((await t.store.get('customCa', named.body.id))?.data).toMatchObject({ accountId: a.accountId, siteId: site.id, name: 'Factory floor' });
-    expect((await auditLog(t, a))[0]).toMatchObject({ action: 'CustomCa.Upload', target: { kind: 'customCa', id: named.body.id }, details: { fingerprintSha256: ca.info.fingerprintSha256 } });
+    expect((await t.store.get('customCa', named.body.id))?.data).toMatchObject({
+      accountId: a.accountId,
+      siteId: site.id,
+      name: 'Factory floor',
+    });
+    expect((await auditLog(t, a))[0]).toMatchObject({
+      action: 'CustomCa.Upload',
+      target: { kind: 'customCa', id: named.body.id },
+      details: { fingerprintSha256: ca.info.fingerprintSha256 },
+    });
 
     const unnamed = await uploadCustomCa(t, a, site.id, (await makeCa('Nameless CA')).certificatePem);
     expect(unnamed.name).toBe('Nameless CA');
@@ -71,7 +79,9 @@ describe('custom CAs', () => {
     const listed = await call(t.app, a.apiKey, 'GET', url());
     expect(listed.body).toMatchObject({ totalCount: 2, pageNumber: 1, pageSize: 20 });
     expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([named.body.id, unnamed.id]);
-    expect((await call(t.app, a.apiKey, 'GET', `${url()}?pageNumber=2&pageSize=1`)).body.items.map((c: { id: string }) => c.id)).toEqual([unnamed.id]);
+    expect((await call(t.app, a.apiKey, 'GET', `${url()}?pageNumber=2&pageSize=1`)).body.items.map((c: { id: string }) => c.id)).toEqual([
+      unnamed.id,
+    ]);
     expectError(await call(t.app, a.apiKey, 'GET', `${url()}/ca_00000000000000000000`), 404, 'NotFound.CaCertificate');
   });
 
@@ -108,7 +118,11 @@ describe('custom CAs', () => {
     const small = await createAccount(t, { plan: { customCaQuota: 1 } });
     const s1 = await createSite(t, small);
     await uploadCustomCa(t, small, s1.id, (await makeCa('Only CA')).certificatePem);
-    expectError(await call(t.app, small.apiKey, 'POST', url(s1), { certificate: (await makeCa('One too many')).certificatePem }), 409, 'QuotaExceeded.CaCertificate');
+    expectError(
+      await call(t.app, small.apiKey, 'POST', url(s1), { certificate: (await makeCa('One too many')).certificatePem }),
+      409,
+      'QuotaExceeded.CaCertificate',
+    );
   });
 
   it('refuses what is not a currently valid CA, with the libs/pki code and status, and stores nothing', async () => {
@@ -117,11 +131,65 @@ describe('custom CAs', () => {
     const expired = await makeCa('Expired CA', { now: new Date(Date.now() - 10 * dayMs), validityDays: 1 });
     const future = await makeCa('Future CA', { now: new Date(Date.now() + 10 * dayMs) });
     const sha1 = dir.fresh('.pem');
-    openssl(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-sha1', '-nodes', '-keyout', dir.fresh('.key'), '-out', sha1, '-days', '5', '-subj', '/CN=SHA-1 CA', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-sha1',
+      '-nodes',
+      '-keyout',
+      dir.fresh('.key'),
+      '-out',
+      sha1,
+      '-days',
+      '5',
+      '-subj',
+      '/CN=SHA-1 CA',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     const weak = dir.fresh('.pem');
-    openssl(['req', '-x509', '-new', '-newkey', 'rsa:1024', '-nodes', '-keyout', dir.fresh('.key'), '-out', weak, '-days', '5', '-subj', '/CN=Weak CA', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:1024',
+      '-nodes',
+      '-keyout',
+      dir.fresh('.key'),
+      '-out',
+      weak,
+      '-days',
+      '5',
+      '-subj',
+      '/CN=Weak CA',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     const noSign = dir.fresh('.pem');
-    openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.fresh('.key'), '-out', noSign, '-days', '5', '-subj', '/CN=No keyCertSign', '-addext', 'keyUsage=critical,digitalSignature']);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      dir.fresh('.key'),
+      '-out',
+      noSign,
+      '-days',
+      '5',
+      '-subj',
+      '/CN=No keyCertSign',
+      '-addext',
+      'keyUsage=critical,digitalSignature',
+    ]);
     const body = good.certificatePem.split('\n').slice(1, -2).join('\n');
     const cases: [string, unknown, number, string][] = [
       ['a leaf certificate', { certificate: leaf.certificatePem }, 422, 'CaCertificate.NotCa'],
@@ -131,7 +199,12 @@ describe('custom CAs', () => {
       ['an RSA-1024 key', { certificate: fs.readFileSync(weak, 'utf8') }, 422, 'CaCertificate.WeakKey'],
       ['no keyCertSign', { certificate: fs.readFileSync(noSign, 'utf8') }, 422, 'CaCertificate.NoKeyCertSign'],
       ['a bundle of two', { certificate: good.certificatePem + expired.certificatePem }, 400, 'CaCertificate.MultipleCertificates'],
-      ['malformed PEM', { certificate: `-----BEGIN CERTIFICATE-----\n${body.slice(0, 40)}\n-----END CERTIFICATE-----\n` }, 400, 'CaCertificate.Malformed'],
+      [
+        'malformed PEM',
+        { certificate: `-----BEGIN CERTIFICATE-----\n${body.slice(0, 40)}\n-----END CERTIFICATE-----\n` },
+        400,
+        'CaCertificate.Malformed',
+      ],
       ['no PEM at all', { certificate: 'MIIB is not a certificate' }, 400, 'CaCertificate.Malformed'],
       ['a private key', { certificate: good.privateKeyPem }, 400, 'CaCertificate.Malformed'],
       ['empty', { certificate: '' }, 400, 'CaCertificate.Empty'],
@@ -234,7 +307,13 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     const revocations = `${url()}/${ca.id}/revocations`;
     const created = await call(t.app, a.apiKey, 'POST', revocations, { serialNumber: '0A:1B:2C', reason: 'laptop stolen' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ caId: ca.id, serialNumber: '0a1b2c', source: 'manual', reason: 'laptop stolen', revokedAt: expect.any(String) });
+    expect(created.body).toEqual({
+      caId: ca.id,
+      serialNumber: '0a1b2c',
+      source: 'manual',
+      reason: 'laptop stolen',
+      revokedAt: expect.any(String),
+    });
     expect((await t.store.get('revocation', `${ca.id}:0a1b2c`))?.data).toMatchObject({ source: 'manual', accountId: a.accountId });
 
     const s = await snapshot(t, a);
@@ -247,7 +326,9 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     const listed = await call(t.app, a.apiKey, 'GET', revocations);
     expect(listed.status).toBe(200);
     expect(listed.body).toMatchObject({ totalCount: 2, items: [{ serialNumber: '0a1b2c' }, { serialNumber: 'ff' }] });
-    expect((await call(t.app, a.apiKey, 'GET', `${revocations}?pageSize=1&pageNumber=2`)).body.items).toEqual([expect.objectContaining({ serialNumber: 'ff' })]);
+    expect((await call(t.app, a.apiKey, 'GET', `${revocations}?pageSize=1&pageNumber=2`)).body.items).toEqual([
+      expect.objectContaining({ serialNumber: 'ff' }),
+    ]);
 
     expect((await call(t.app, a.apiKey, 'DELETE', `${revocations}/0A:1B:2C`)).status).toBe(204);
     expect(await t.store.get('revocation', `${ca.id}:0a1b2c`)).toBeUndefined();
@@ -257,7 +338,10 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     const s2 = await snapshot(t, a);
     for (const serialNumber of ['xyz', '', ' ', '0x10', '1'.repeat(41), "1'; DEL *", '::']) {
       const answer = await call(t.app, a.apiKey, 'POST', revocations, { serialNumber });
-      expect([answer.status, answer.body.code], serialNumber).toEqual([400, serialNumber === '' ? 'InvalidParameter' : 'InvalidParameter.SerialNumber']);
+      expect([answer.status, answer.body.code], serialNumber).toEqual([
+        400,
+        serialNumber === '' ? 'InvalidParameter' : 'InvalidParameter.SerialNumber',
+      ]);
     }
     expectError(await call(t.app, a.apiKey, 'DELETE', `${revocations}/zz`), 400, 'InvalidParameter.SerialNumber');
     expectError(await call(t.app, a.apiKey, 'POST', revocations, { serialNumber: '01', reason: 'r'.repeat(257) }), 400, 'InvalidParameter');
@@ -269,11 +353,18 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
     const keep = await uploadCustomCa(t, a, site.id, (await makeCa('Kept CA')).certificatePem);
     const base = `${url()}/${uploaded.id}`;
-    expect((await call(t.app, a.apiKey, 'PUT', `${base}/crl`, { crl: new OpensslCa(dir, 'doomed', ca.certificatePem, ca.privateKeyPem).crl() })).status).toBe(200);
+    expect(
+      (await call(t.app, a.apiKey, 'PUT', `${base}/crl`, { crl: new OpensslCa(dir, 'doomed', ca.certificatePem, ca.privateKeyPem).crl() }))
+        .status,
+    ).toBe(200);
     expect((await call(t.app, a.apiKey, 'POST', `${base}/revocations`, { serialNumber: '77' })).status).toBe(201);
     expect((await call(t.app, a.apiKey, 'POST', `${url()}/${keep.id}/revocations`, { serialNumber: '77' })).status).toBe(201);
-    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${uploaded.id}`, { hostnames: [site.name] })).status).toBe(200);
-    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${keep.id}`, { hostnames: [site.name] })).status).toBe(200);
+    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${uploaded.id}`, { hostnames: [site.name] })).status).toBe(
+      200,
+    );
+    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${keep.id}`, { hostnames: [site.name] })).status).toBe(
+      200,
+    );
 
     const revision = await t.store.revision();
     expect((await call(t.app, a.apiKey, 'DELETE', base)).status).toBe(204);
@@ -284,7 +375,12 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     expect(await t.store.get('binding', `${site.id}:${uploaded.id}`)).toBeUndefined();
     expect(await t.store.get('revocation', `${keep.id}:77`)).toBeDefined();
     expect(await t.store.get('binding', `${site.id}:${keep.id}`)).toBeDefined();
-    for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['GET', '/crl'], ['GET', '/revocations']] as const) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['DELETE', ''],
+      ['GET', '/crl'],
+      ['GET', '/revocations'],
+    ] as const) {
       expectError(await call(t.app, a.apiKey, method, `${base}${suffix}`), 404, 'NotFound.CaCertificate');
     }
     expectError(await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/ca-bindings/${uploaded.id}`), 404, 'NotFound.CaCertificate');

@@ -20,16 +20,28 @@ describe('OpenAPI document and docs UI', () => {
     expect(doc.security).toEqual([{ apiKey: [] }]);
 
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([path, operations]) => Object.keys(operations).filter((m) => m !== 'head').map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
+      .flatMap(([path, operations]) =>
+        Object.keys(operations)
+          .filter((m) => m !== 'head')
+          .map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      )
       .sort();
     expect(documented).toEqual(apiRoutes(t.app));
 
-    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { summary?: string; responses?: Record<string, unknown>; parameters?: { name: string; in: string }[] }>>)) {
+    for (const [path, operations] of Object.entries(
+      doc.paths as Record<
+        string,
+        Record<string, { summary?: string; responses?: Record<string, unknown>; parameters?: { name: string; in: string }[] }>
+      >,
+    )) {
       for (const [method, operation] of Object.entries(operations)) {
         expect(operation.summary, `${method} ${path}`).toEqual(expect.any(String));
         expect(Object.keys(operation.responses ?? {}), `${method} ${path}`).toEqual(expect.arrayContaining(['401']));
         for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
-          expect(operation.parameters?.some((p) => p.in === 'path' && p.name === name), `${method} ${path} documents {${name}}`).toBe(true);
+          expect(
+            operation.parameters?.some((p) => p.in === 'path' && p.name === name),
+            `${method} ${path} documents {${name}}`,
+          ).toBe(true);
         }
       }
     }
@@ -47,7 +59,9 @@ describe('OpenAPI document and docs UI', () => {
     expect([200, 302]).toContain(redirect.statusCode);
     const json = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(json.statusCode).toBe(200);
-    expect(Object.keys(JSON.parse(json.body).paths)).toEqual(Object.keys(JSON.parse((await t.app.inject({ method: 'GET', url: '/openapi.json' })).body).paths));
+    expect(Object.keys(JSON.parse(json.body).paths)).toEqual(
+      Object.keys(JSON.parse((await t.app.inject({ method: 'GET', url: '/openapi.json' })).body).paths),
+    );
   });
 
   it('answers /healthz', async () => {

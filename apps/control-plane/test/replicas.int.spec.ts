@@ -59,19 +59,31 @@ describe('two replicas on one Redis', () => {
       const account = await createAccount(r1);
       const siteOne = await createSite(r1, account);
       const siteTwo = await createSite(r2, account);
-      for (let i = 0; i < 4; i++) await uploadCustomCa(i % 2 ? r1 : r2, account, i % 2 ? siteOne.id : siteTwo.id, (await makeCa(`Existing ${round}.${i}`)).certificatePem);
+      for (let i = 0; i < 4; i++)
+        await uploadCustomCa(
+          i % 2 ? r1 : r2,
+          account,
+          i % 2 ? siteOne.id : siteTwo.id,
+          (await makeCa(`Existing ${round}.${i}`)).certificatePem,
+        );
       const candidates = await Promise.all(Array.from({ length: 6 }, (_, i) => makeCa(`Racing ${round}.${i}`)));
       // All six pass the service's checks before any of them commits.
       gate.arm(puts('customCa'), 6);
       const answers = await Promise.all(
-        candidates.map((ca, i) => call(i % 2 ? r1.app : r2.app, account.apiKey, 'POST', `/v1/sites/${i % 3 ? siteOne.id : siteTwo.id}/client-ca-certificates`, { certificate: ca.certificatePem })),
+        candidates.map((ca, i) =>
+          call(i % 2 ? r1.app : r2.app, account.apiKey, 'POST', `/v1/sites/${i % 3 ? siteOne.id : siteTwo.id}/client-ca-certificates`, {
+            certificate: ca.certificatePem,
+          }),
+        ),
       );
       const statuses = answers.map((a) => a.status).sort();
       expect(statuses, JSON.stringify(answers.map((a) => a.body.code))).toEqual([201, 409, 409, 409, 409, 409]);
       expect(gate.arrived).toBe(6);
       for (const refused of answers.filter((a) => a.status === 409)) expect(refused.body.code).toBe('QuotaExceeded.CaCertificate');
       expect(await stores[0]!.count(`customCas:${account.accountId}`)).toBe(5);
-      const listed = await Promise.all([siteOne, siteTwo].map((s) => call(r2.app, account.apiKey, 'GET', `/v1/sites/${s.id}/client-ca-certificates`)));
+      const listed = await Promise.all(
+        [siteOne, siteTwo].map((s) => call(r2.app, account.apiKey, 'GET', `/v1/sites/${s.id}/client-ca-certificates`)),
+      );
       expect(listed[0]!.body.totalCount + listed[1]!.body.totalCount).toBe(5);
     }
   });
@@ -84,16 +96,27 @@ describe('two replicas on one Redis', () => {
       const lists = Array.from({ length: 12 }, (_, i) => Array.from({ length: 8 + i }, (_, j) => `r${i}-h${j}.${site.name}`));
       gate.arm(puts('binding'), 12);
       const answers = await Promise.all(
-        lists.map((hostnames, i) => rpc(i % 2 ? r1.app : r2.app, account.apiKey, 'SetClientCaCertificateHostnames', { SiteId: site.id, ...(id ? { Id: id } : {}), Hostnames: hostnames })),
+        lists.map((hostnames, i) =>
+          rpc(i % 2 ? r1.app : r2.app, account.apiKey, 'SetClientCaCertificateHostnames', {
+            SiteId: site.id,
+            ...(id ? { Id: id } : {}),
+            Hostnames: hostnames,
+          }),
+        ),
       );
       expect(answers.map((a) => a.status)).toEqual(lists.map(() => 200));
       expect(gate.arrived).toBe(12);
       const final = await rpc(r1.app, account.apiKey, 'GetClientCaCertificateHostnames', { SiteId: site.id, ...(id ? { Id: id } : {}) });
       expect(lists).toContainEqual(final.body.Hostnames);
-      expect((await rpc(r2.app, account.apiKey, 'GetClientCaCertificateHostnames', { SiteId: site.id, ...(id ? { Id: id } : {}) })).body.Hostnames).toEqual(final.body.Hostnames);
+      expect(
+        (await rpc(r2.app, account.apiKey, 'GetClientCaCertificateHostnames', { SiteId: site.id, ...(id ? { Id: id } : {}) })).body
+          .Hostnames,
+      ).toEqual(final.body.Hostnames);
       // The last write recorded in the audit log is the one that stands.
       const log = await call(r2.app, account.apiKey, 'GET', '/v1/audit-log?pageSize=100');
-      const lastSet = log.body.items.find((e: { action: string; details: { caId: string } }) => e.action === 'Binding.Set' && e.details.caId === (id ?? account.accountId));
+      const lastSet = log.body.items.find(
+        (e: { action: string; details: { caId: string } }) => e.action === 'Binding.Set' && e.details.caId === (id ?? account.accountId),
+      );
       expect(lastSet.details.hostnames).toBe(final.body.Hostnames.join(','));
     }
   });
@@ -104,7 +127,9 @@ describe('two replicas on one Redis', () => {
     // Each replica creates a CA of its own; both commits are held until both are ready.
     gate.arm(puts('accountCa'), 2);
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => call(i % 2 ? r1.app : r2.app, account.apiKey, 'POST', `/v1/sites/${site.id}/client-certificates`, { pkeyType: 'ECC' })),
+      Array.from({ length: 6 }, (_, i) =>
+        call(i % 2 ? r1.app : r2.app, account.apiKey, 'POST', `/v1/sites/${site.id}/client-certificates`, { pkeyType: 'ECC' }),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
     expect(gate.arrived).toBe(2);
@@ -144,7 +169,10 @@ describe('two replicas on one Redis', () => {
     const opensslCa = new OpensslCa(dir, 'durable', caCert.certificatePem, caCert.privateKeyPem);
     opensslCa.revoke((await issueFrom(caCert, 'gone')).certificatePem);
     ok(await call(r1.app, key, 'PUT', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}/crl`, { crl: opensslCa.crl() }));
-    ok(await call(r2.app, key, 'POST', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}/revocations`, { serialNumber: 'abc123' }), 201);
+    ok(
+      await call(r2.app, key, 'POST', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}/revocations`, { serialNumber: 'abc123' }),
+      201,
+    );
     ok(await call(r1.app, key, 'PUT', `/v1/sites/${site.id}/ca-bindings/${ca.id}`, { hostnames: [`*.${site.name}`] }));
     ok(await call(r2.app, key, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [site.name, `www.${site.name}`] }));
     ok(await call(r1.app, key, 'PATCH', `/v1/sites/${site.id}`, { originUrl: 'https://after-restart.example.net' }));
@@ -172,9 +200,14 @@ describe('two replicas on one Redis', () => {
       expect((await call(r.app, key, 'GET', `/v1/sites/${site.id}/client-certificates/${certs[1]!.id}`)).status).toBe(404);
       expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/client-certificates`)).totalCount).toBe(3);
       expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}/crl`)).revokedCount).toBe(1);
-      expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}/revocations`)).items).toEqual([expect.objectContaining({ serialNumber: 'abc123' })]);
+      expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/client-ca-certificates/${ca.id}/revocations`)).items).toEqual([
+        expect.objectContaining({ serialNumber: 'abc123' }),
+      ]);
       expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/ca-bindings/${ca.id}`)).hostnames).toEqual([`*.${site.name}`]);
-      expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/ca-bindings/account`)).hostnames).toEqual([site.name, `www.${site.name}`]);
+      expect(ok(await call(r.app, key, 'GET', `/v1/sites/${site.id}/ca-bindings/account`)).hostnames).toEqual([
+        site.name,
+        `www.${site.name}`,
+      ]);
       expect(ok(await call(r.app, newKey.secret, 'GET', '/v1/audit-log?pageSize=100'))).toEqual(auditBefore);
     }
     expect(await stores[0]!.get('revocation', `${account.accountId}:${certs[1]!.serialNumber}`)).toBeDefined();
@@ -208,11 +241,15 @@ describe('two replicas on one Redis', () => {
     for (const k of keys) {
       const type = await admin.type(k);
       const content =
-        type === 'hash' ? JSON.stringify(await admin.hgetall(k))
-        : type === 'stream' ? JSON.stringify(await admin.xrange(k, '-', '+'))
-        : type === 'zset' ? JSON.stringify(await admin.zrange(k, '0', '-1'))
-        : type === 'string' ? String(await admin.get(k))
-        : '';
+        type === 'hash'
+          ? JSON.stringify(await admin.hgetall(k))
+          : type === 'stream'
+            ? JSON.stringify(await admin.xrange(k, '-', '+'))
+            : type === 'zset'
+              ? JSON.stringify(await admin.zrange(k, '0', '-1'))
+              : type === 'string'
+                ? String(await admin.get(k))
+                : '';
       expect(content, k).not.toContain('PRIVATE KEY');
     }
   });

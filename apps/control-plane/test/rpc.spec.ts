@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpcActions } from '../src/http/rpc/rpc-actions.ts';
 import { TempDir, opensslCsr, opensslResult, publicKeyOf } from './support/openssl.ts';
 import { makeCa } from './support/pki.ts';
-import { call, createAccount, createSite, expectRpcError, rpc, snapshot, buildTestApp, type TestAccount, type TestApp, type TestSite } from './support/test-app.ts';
+import {
+  call,
+  createAccount,
+  createSite,
+  expectRpcError,
+  rpc,
+  snapshot,
+  buildTestApp,
+  type TestAccount,
+  type TestApp,
+  type TestSite,
+} from './support/test-app.ts';
 
 /** The original product's operations (REFERENCE.md), every one served at `/?Action=`. */
 const originalOperations = [
@@ -23,7 +34,23 @@ const originalOperations = [
   'GetClientCertificateHostnames',
 ];
 
-const resultFields = ['Id', 'Name', 'CommonName', 'SAN', 'Issuer', 'SerialNumber', 'FingerprintSha256', 'SignatureAlgorithm', 'PubkeyAlgorithm', 'NotBefore', 'NotAfter', 'Status', 'CACertificateId', 'CreateTime', 'UpdateTime'];
+const resultFields = [
+  'Id',
+  'Name',
+  'CommonName',
+  'SAN',
+  'Issuer',
+  'SerialNumber',
+  'FingerprintSha256',
+  'SignatureAlgorithm',
+  'PubkeyAlgorithm',
+  'NotBefore',
+  'NotAfter',
+  'Status',
+  'CACertificateId',
+  'CreateTime',
+  'UpdateTime',
+];
 
 describe('the RPC endpoint of the original product', () => {
   let t: TestApp;
@@ -50,9 +77,29 @@ describe('the RPC endpoint of the original product', () => {
     const answer = await rpc(t.app, a.apiKey, 'CreateClientCertificate', { SiteId: site.id, ValidityDays: 30, PkeyType: 'RSA' });
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body).sort()).toEqual(
-      ['RequestId', 'Id', 'Status', 'Certificate', 'PrivateKey', 'CommonName', 'NotBefore', 'NotAfter', 'Issuer', 'SerialNumber', 'FingerprintSha256', 'SignatureAlgorithm', 'ValidityDays', 'CACertificateId'].sort(),
+      [
+        'RequestId',
+        'Id',
+        'Status',
+        'Certificate',
+        'PrivateKey',
+        'CommonName',
+        'NotBefore',
+        'NotAfter',
+        'Issuer',
+        'SerialNumber',
+        'FingerprintSha256',
+        'SignatureAlgorithm',
+        'ValidityDays',
+        'CACertificateId',
+      ].sort(),
     );
-    expect(answer.body).toMatchObject({ RequestId: answer.raw.headers['x-request-id'], Status: 'active', ValidityDays: 30, CACertificateId: a.accountId });
+    expect(answer.body).toMatchObject({
+      RequestId: answer.raw.headers['x-request-id'],
+      Status: 'active',
+      ValidityDays: 30,
+      CACertificateId: a.accountId,
+    });
     expect(answer.body.PrivateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     const ca = dir.write('rpc-ca.pem', (await call(t.app, a.apiKey, 'GET', '/v1/account-ca')).body.certificate);
     const leaf = dir.write('rpc-leaf.pem', answer.body.Certificate);
@@ -64,7 +111,9 @@ describe('the RPC endpoint of the original product', () => {
   it('CreateClientCertificate from a CSR (form body): no PrivateKey, the CSR key certified', async () => {
     const csr = opensslCsr(dir, '/CN=rpc-device');
     const form = new URLSearchParams({ SiteId: site.id, ValidityDays: '7', CSR: csr.csrPem }).toString();
-    const answer = await call(t.app, a.apiKey, 'POST', '/?Action=CreateClientCertificate', form, { 'content-type': 'application/x-www-form-urlencoded' });
+    const answer = await call(t.app, a.apiKey, 'POST', '/?Action=CreateClientCertificate', form, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body.PrivateKey).toBeUndefined();
     expect(answer.body).toMatchObject({ CommonName: 'rpc-device', ValidityDays: 7 });
@@ -79,7 +128,12 @@ describe('the RPC endpoint of the original product', () => {
     expect(got.status).toBe(200);
     expect(Object.keys(got.body).sort()).toEqual(['Certificate', 'RequestId', 'Result']);
     expect(Object.keys(got.body.Result).sort()).toEqual([...resultFields].sort());
-    expect(got.body.Result).toMatchObject({ Id: id, Status: 'active', SerialNumber: created.body.SerialNumber, CACertificateId: a.accountId });
+    expect(got.body.Result).toMatchObject({
+      Id: id,
+      Status: 'active',
+      SerialNumber: created.body.SerialNumber,
+      CACertificateId: a.accountId,
+    });
     expect(got.body.Certificate).toBe(created.body.Certificate);
     expect(got.raw.body).not.toContain('PRIVATE KEY');
 
@@ -113,19 +167,52 @@ describe('the RPC endpoint of the original product', () => {
 
   it('Upload, Get, List and Delete a client CA', async () => {
     const ca = await makeCa('RPC CA');
-    const uploaded = await rpc(t.app, a.apiKey, 'UploadClientCaCertificate', { SiteId: site.id, Certificate: ca.certificatePem, Name: 'rpc' });
+    const uploaded = await rpc(t.app, a.apiKey, 'UploadClientCaCertificate', {
+      SiteId: site.id,
+      Certificate: ca.certificatePem,
+      Name: 'rpc',
+    });
     expect(uploaded.status).toBe(200);
-    expect(Object.keys(uploaded.body).sort()).toEqual(['CommonName', 'FingerprintSha256', 'Id', 'Issuer', 'NotAfter', 'NotBefore', 'RequestId', 'SerialNumber', 'SignatureAlgorithm', 'Status'].sort());
-    expect(uploaded.body).toMatchObject({ Status: 'OK', CommonName: 'RPC CA', SerialNumber: ca.info.serialNumber, FingerprintSha256: ca.info.fingerprintSha256 });
+    expect(Object.keys(uploaded.body).sort()).toEqual(
+      [
+        'CommonName',
+        'FingerprintSha256',
+        'Id',
+        'Issuer',
+        'NotAfter',
+        'NotBefore',
+        'RequestId',
+        'SerialNumber',
+        'SignatureAlgorithm',
+        'Status',
+      ].sort(),
+    );
+    expect(uploaded.body).toMatchObject({
+      Status: 'OK',
+      CommonName: 'RPC CA',
+      SerialNumber: ca.info.serialNumber,
+      FingerprintSha256: ca.info.fingerprintSha256,
+    });
     const id = uploaded.body.Id;
 
     const got = await rpc(t.app, a.apiKey, 'GetClientCaCertificate', { SiteId: site.id, Id: id });
     expect(got.body.Certificate).toBe(ca.certificatePem);
-    expect(got.body.Result).toMatchObject({ Id: id, Name: 'rpc', Type: 'upload', Status: 'OK', PubkeyAlgorithm: expect.any(String), CreateTime: expect.any(String) });
+    expect(got.body.Result).toMatchObject({
+      Id: id,
+      Name: 'rpc',
+      Type: 'upload',
+      Status: 'OK',
+      PubkeyAlgorithm: expect.any(String),
+      CreateTime: expect.any(String),
+    });
     const listed = await rpc(t.app, a.apiKey, 'ListClientCaCertificates', { SiteId: site.id });
     expect(listed.body).toMatchObject({ TotalCount: 1, PageNumber: 1, PageSize: 20, Result: [{ Id: id, Type: 'upload' }] });
 
-    expectRpcError(await rpc(t.app, a.apiKey, 'UploadClientCaCertificate', { SiteId: site.id, Certificate: ca.certificatePem }), 409, 'Conflict.CaCertificateExists');
+    expectRpcError(
+      await rpc(t.app, a.apiKey, 'UploadClientCaCertificate', { SiteId: site.id, Certificate: ca.certificatePem }),
+      409,
+      'Conflict.CaCertificateExists',
+    );
     const deleted = await rpc(t.app, a.apiKey, 'DeleteClientCaCertificate', { SiteId: site.id, Id: id });
     expect(deleted.body).toEqual({ RequestId: expect.any(String) });
     expect(await t.store.get('customCa', id)).toBeUndefined();
@@ -141,17 +228,36 @@ describe('the RPC endpoint of the original product', () => {
     expect((await rpc(t.app, a.apiKey, 'GetClientCaCertificateHostnames', { SiteId: site.id })).body.Hostnames).toEqual([`a.${z}`, z]);
     expect((await rpc(t.app, a.apiKey, 'GetClientCertificateHostnames', { SiteId: site.id })).body.Hostnames).toEqual([`a.${z}`, z]);
 
-    const ca = (await rpc(t.app, a.apiKey, 'UploadClientCaCertificate', { SiteId: site.id, Certificate: (await makeCa('RPC binding CA')).certificatePem })).body.Id;
+    const ca = (
+      await rpc(t.app, a.apiKey, 'UploadClientCaCertificate', {
+        SiteId: site.id,
+        Certificate: (await makeCa('RPC binding CA')).certificatePem,
+      })
+    ).body.Id;
     // Flattened list parameters in the query string (Hostnames.1, Hostnames.2).
-    const flattened = await call(t.app, a.apiKey, 'POST', `/?Action=SetClientCertificateHostnames&SiteId=${site.id}&Id=${ca}&Hostnames.1=b.${z}&Hostnames.2=c.${z}`);
+    const flattened = await call(
+      t.app,
+      a.apiKey,
+      'POST',
+      `/?Action=SetClientCertificateHostnames&SiteId=${site.id}&Id=${ca}&Hostnames.1=b.${z}&Hostnames.2=c.${z}`,
+    );
     expect(flattened.body).toEqual({ RequestId: expect.any(String), SiteId: site.id, Id: ca, Hostnames: [`b.${z}`, `c.${z}`] });
     // A JSON-encoded list in a form.
     const form = new URLSearchParams({ SiteId: site.id, Id: ca, Hostnames: JSON.stringify([`d.${z}`]) }).toString();
-    const viaForm = await call(t.app, a.apiKey, 'POST', '/?Action=SetClientCaCertificateHostnames', form, { 'content-type': 'application/x-www-form-urlencoded' });
+    const viaForm = await call(t.app, a.apiKey, 'POST', '/?Action=SetClientCaCertificateHostnames', form, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(viaForm.body.Hostnames).toEqual([`d.${z}`]);
-    expect((await rpc(t.app, a.apiKey, 'GetClientCaCertificateHostnames', { SiteId: site.id, Id: ca })).body).toEqual({ RequestId: expect.any(String), SiteId: site.id, Id: ca, Hostnames: [`d.${z}`] });
+    expect((await rpc(t.app, a.apiKey, 'GetClientCaCertificateHostnames', { SiteId: site.id, Id: ca })).body).toEqual({
+      RequestId: expect.any(String),
+      SiteId: site.id,
+      Id: ca,
+      Hostnames: [`d.${z}`],
+    });
     // An explicit empty list unbinds.
-    expect((await rpc(t.app, a.apiKey, 'SetClientCaCertificateHostnames', { SiteId: site.id, Id: ca, Hostnames: [] })).body.Hostnames).toEqual([]);
+    expect(
+      (await rpc(t.app, a.apiKey, 'SetClientCaCertificateHostnames', { SiteId: site.id, Id: ca, Hostnames: [] })).body.Hostnames,
+    ).toEqual([]);
     expect(await t.store.get('binding', `${site.id}:${ca}`)).toBeUndefined();
   });
 
@@ -186,13 +292,28 @@ describe('the RPC endpoint of the original product', () => {
       ['SetClientCaCertificateHostnames', { SiteId: site.id, Hostnames: '[not json' }, 400, 'InvalidParameter'],
       ['SetClientCaCertificateHostnames', { SiteId: site.id, Hostnames: [1] }, 400, 'InvalidParameter'],
       ['SetClientCaCertificateHostnames', { SiteId: site.id, Hostnames: ['www.example.org'] }, 400, 'InvalidParameter.HostnameNotInSite'],
-      ['SetClientCaCertificateHostnames', { SiteId: site.id, Hostnames: Array.from({ length: 51 }, (_, i) => `h${i}.${site.name}`) }, 400, 'InvalidParameter.TooManyHostnames'],
-      ['SetClientCaCertificateHostnames', { SiteId: site.id, Id: 'ca_00000000000000000000', Hostnames: [site.name] }, 404, 'NotFound.CaCertificate'],
+      [
+        'SetClientCaCertificateHostnames',
+        { SiteId: site.id, Hostnames: Array.from({ length: 51 }, (_, i) => `h${i}.${site.name}`) },
+        400,
+        'InvalidParameter.TooManyHostnames',
+      ],
+      [
+        'SetClientCaCertificateHostnames',
+        { SiteId: site.id, Id: 'ca_00000000000000000000', Hostnames: [site.name] },
+        404,
+        'NotFound.CaCertificate',
+      ],
     ];
     const s = await snapshot(t, a);
     for (const [action, params, status, code] of cases) {
       const answer = await rpc(t.app, a.apiKey, action, params);
-      expect({ action, params: JSON.stringify(params).slice(0, 80), status: answer.status, code: answer.body.Code }).toEqual({ action, params: JSON.stringify(params).slice(0, 80), status, code });
+      expect({ action, params: JSON.stringify(params).slice(0, 80), status: answer.status, code: answer.body.Code }).toEqual({
+        action,
+        params: JSON.stringify(params).slice(0, 80),
+        status,
+        code,
+      });
       expectRpcError(answer, status, code);
     }
     await s.expectUnchanged();
@@ -202,9 +323,21 @@ describe('the RPC endpoint of the original product', () => {
 
   it('refuses bodies it cannot read: 413, 415, bad JSON; nothing changes', async () => {
     const s = await snapshot(t, a);
-    expectRpcError(await rpc(t.app, a.apiKey, 'CreateClientCertificate', { SiteId: site.id, CSR: 'A'.repeat(300_000) }), 413, 'Payload.TooLarge');
-    expectRpcError(await call(t.app, a.apiKey, 'POST', '/?Action=CreateClientCertificate', `SiteId=${site.id}`, { 'content-type': 'text/plain' }), 415, 'Payload.UnsupportedMediaType');
-    expectRpcError(await call(t.app, a.apiKey, 'POST', '/?Action=CreateClientCertificate', '{"SiteId":', { 'content-type': 'application/json' }), 400, 'InvalidParameter');
+    expectRpcError(
+      await rpc(t.app, a.apiKey, 'CreateClientCertificate', { SiteId: site.id, CSR: 'A'.repeat(300_000) }),
+      413,
+      'Payload.TooLarge',
+    );
+    expectRpcError(
+      await call(t.app, a.apiKey, 'POST', '/?Action=CreateClientCertificate', `SiteId=${site.id}`, { 'content-type': 'text/plain' }),
+      415,
+      'Payload.UnsupportedMediaType',
+    );
+    expectRpcError(
+      await call(t.app, a.apiKey, 'POST', '/?Action=CreateClientCertificate', '{"SiteId":', { 'content-type': 'application/json' }),
+      400,
+      'InvalidParameter',
+    );
     await s.expectUnchanged();
     expect(fs.existsSync(dir.root)).toBe(true);
   });

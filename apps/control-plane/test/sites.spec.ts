@@ -27,7 +27,10 @@ describe('sites', () => {
   afterAll(async () => t?.close());
 
   it('creates a site with its zone normalised (lower case, punycode) and origin normalised', async () => {
-    const answer = await call(t.app, a.apiKey, 'POST', '/v1/sites', { name: 'Shop.BÜCHER.example.', originUrl: 'https://Origin.Example.net:8443/' });
+    const answer = await call(t.app, a.apiKey, 'POST', '/v1/sites', {
+      name: 'Shop.BÜCHER.example.',
+      originUrl: 'https://Origin.Example.net:8443/',
+    });
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({
       id: expect.stringMatching(/^site_[0-9a-f]{20}$/),
@@ -45,8 +48,16 @@ describe('sites', () => {
     const site = await createSite(t, a);
     const b = await createAccount(t);
     const s = await snapshot(t, a, b);
-    expectError(await call(t.app, a.apiKey, 'POST', '/v1/sites', { name: site.name.toUpperCase(), originUrl: 'https://o.example.net' }), 409, 'Conflict.SiteExists');
-    expectError(await call(t.app, b.apiKey, 'POST', '/v1/sites', { name: site.name, originUrl: 'https://o.example.net' }), 409, 'Conflict.SiteExists');
+    expectError(
+      await call(t.app, a.apiKey, 'POST', '/v1/sites', { name: site.name.toUpperCase(), originUrl: 'https://o.example.net' }),
+      409,
+      'Conflict.SiteExists',
+    );
+    expectError(
+      await call(t.app, b.apiKey, 'POST', '/v1/sites', { name: site.name, originUrl: 'https://o.example.net' }),
+      409,
+      'Conflict.SiteExists',
+    );
     await s.expectUnchanged();
   });
 
@@ -74,7 +85,9 @@ describe('sites', () => {
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ totalCount: 2, pageNumber: 1, pageSize: 20 });
     expect(list.body.items.map((s: { id: string }) => s.id)).toEqual([one.id, two.id]);
-    expect((await call(t.app, b.apiKey, 'GET', '/v1/sites?pageSize=1&pageNumber=2')).body.items.map((s: { id: string }) => s.id)).toEqual([two.id]);
+    expect((await call(t.app, b.apiKey, 'GET', '/v1/sites?pageSize=1&pageNumber=2')).body.items.map((s: { id: string }) => s.id)).toEqual([
+      two.id,
+    ]);
 
     const got = await call(t.app, b.apiKey, 'GET', `/v1/sites/${one.id}`);
     expect(got.status).toBe(200);
@@ -85,7 +98,11 @@ describe('sites', () => {
     expect(patched.body).toMatchObject({ id: one.id, name: one.name, originUrl: 'http://10.0.0.7:8080/app' });
     expect((await t.store.get('site', one.id))?.data.originUrl).toBe('http://10.0.0.7:8080/app');
     expectError(await call(t.app, b.apiKey, 'GET', '/v1/sites/site_00000000000000000000'), 404, 'NotFound.Site');
-    expectError(await call(t.app, b.apiKey, 'PATCH', '/v1/sites/site_00000000000000000000', { originUrl: 'https://x.example' }), 404, 'NotFound.Site');
+    expectError(
+      await call(t.app, b.apiKey, 'PATCH', '/v1/sites/site_00000000000000000000', { originUrl: 'https://x.example' }),
+      404,
+      'NotFound.Site',
+    );
   });
 
   it.each([
@@ -99,20 +116,29 @@ describe('sites', () => {
     [`${'a'.repeat(64)}.example.com`],
   ])('refuses the zone %j: InvalidParameter.SiteName, nothing stored', async (name) => {
     const s = await snapshot(t, a);
-    expectError(await call(t.app, a.apiKey, 'POST', '/v1/sites', { name, originUrl: 'https://o.example.net' }), 400, 'InvalidParameter.SiteName');
+    expectError(
+      await call(t.app, a.apiKey, 'POST', '/v1/sites', { name, originUrl: 'https://o.example.net' }),
+      400,
+      'InvalidParameter.SiteName',
+    );
     await s.expectUnchanged();
   });
 
-  it.each([['ftp://o.example.net'], ['https://user:pw@o.example.net'], ['https://o.example.net/#frag'], ['not a url'], ['javascript:alert(1)'], ['file:///etc/passwd'], ['http://']])(
-    'refuses the origin %j: InvalidParameter.OriginUrl, nothing stored',
-    async (originUrl) => {
-      const site = await createSite(t, a);
-      const s = await snapshot(t, a);
-      expectError(await call(t.app, a.apiKey, 'POST', '/v1/sites', { name: uniqueZone(), originUrl }), 400, 'InvalidParameter.OriginUrl');
-      expectError(await call(t.app, a.apiKey, 'PATCH', `/v1/sites/${site.id}`, { originUrl }), 400, 'InvalidParameter.OriginUrl');
-      await s.expectUnchanged();
-    },
-  );
+  it.each([
+    ['ftp://o.example.net'],
+    ['https://user:pw@o.example.net'],
+    ['https://o.example.net/#frag'],
+    ['not a url'],
+    ['javascript:alert(1)'],
+    ['file:///etc/passwd'],
+    ['http://'],
+  ])('refuses the origin %j: InvalidParameter.OriginUrl, nothing stored', async (originUrl) => {
+    const site = await createSite(t, a);
+    const s = await snapshot(t, a);
+    expectError(await call(t.app, a.apiKey, 'POST', '/v1/sites', { name: uniqueZone(), originUrl }), 400, 'InvalidParameter.OriginUrl');
+    expectError(await call(t.app, a.apiKey, 'PATCH', `/v1/sites/${site.id}`, { originUrl }), 400, 'InvalidParameter.OriginUrl');
+    await s.expectUnchanged();
+  });
 });
 
 describe('deleting a site', () => {
@@ -132,15 +158,23 @@ describe('deleting a site', () => {
     const site = await createSite(t, a);
     const keep = await createSite(t, a);
     const server = serverCertificate(dir, [`www.${site.name}`]);
-    const srv = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/server-certificates`, { certificate: server.certificate, privateKey: server.privateKey });
+    const srv = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/server-certificates`, {
+      certificate: server.certificate,
+      privateKey: server.privateKey,
+    });
     expect(srv.status).toBe(201);
     const cert = await createClientCertificate(t, a, site.id);
     const kept = await createClientCertificate(t, a, keep.id);
     const ca = await createCertificateAuthority({ subject: { commonName: 'Site delete CA' } });
     const custom = await uploadCustomCa(t, a, site.id, ca.certificatePem);
-    expect((await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates/${custom.id}/revocations`, { serialNumber: '01' })).status).toBe(201);
+    expect(
+      (await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates/${custom.id}/revocations`, { serialNumber: '01' }))
+        .status,
+    ).toBe(201);
     expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [site.name] })).status).toBe(200);
-    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${custom.id}`, { hostnames: [site.name] })).status).toBe(200);
+    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${custom.id}`, { hostnames: [site.name] })).status).toBe(
+      200,
+    );
 
     const revision = await t.store.revision();
     const deleted = await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}`);
@@ -156,7 +190,11 @@ describe('deleting a site', () => {
     expect(await t.store.get('binding', `${site.id}:${a.accountId}`)).toBeUndefined();
     expect(await t.store.get('binding', `${site.id}:${custom.id}`)).toBeUndefined();
     const tombstone = await t.store.get('revocation', `${a.accountId}:${cert.certificate.serialNumber}`);
-    expect(tombstone?.data).toMatchObject({ source: 'deleted-certificate', serialNumber: cert.certificate.serialNumber, caId: a.accountId });
+    expect(tombstone?.data).toMatchObject({
+      source: 'deleted-certificate',
+      serialNumber: cert.certificate.serialNumber,
+      caId: a.accountId,
+    });
     // The other site is untouched.
     expect(await t.store.get('clientCertificate', kept.certificate.id)).toBeDefined();
     expect((await auditLog(t, a))[0]).toMatchObject({ action: 'Site.Delete', details: { clientCertificates: 1, customCas: 1 } });
@@ -187,7 +225,10 @@ describe('server certificates', () => {
     const site = await createSite(t, a);
     const server = serverCertificate(dir, [`WWW.${site.name}`, `*.api.${site.name}`, 'elsewhere.example.org'], { keyType: 'rsa' });
     const chain = `${server.certificate}${server.caPem}`;
-    const answer = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/server-certificates`, { certificate: chain, privateKey: server.privateKey });
+    const answer = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/server-certificates`, {
+      certificate: chain,
+      privateKey: server.privateKey,
+    });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(answer.body).toEqual({
       id: expect.stringMatching(/^srv_/),
@@ -205,7 +246,9 @@ describe('server certificates', () => {
     expect(stored?.data.privateKey).toMatchObject({ v: 1, kekId: expect.any(String), ciphertext: expect.any(String) });
     expect(JSON.stringify(stored)).not.toContain('PRIVATE KEY');
     const opened = await t.keyManager.open(stored!.data.privateKey, `serverCertificate:${answer.body.id}`);
-    expect(createPrivateKey(opened.toString()).export({ format: 'jwk' })).toEqual(createPrivateKey(server.privateKey).export({ format: 'jwk' }));
+    expect(createPrivateKey(opened.toString()).export({ format: 'jwk' })).toEqual(
+      createPrivateKey(server.privateKey).export({ format: 'jwk' }),
+    );
 
     const listed = await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/server-certificates`);
     expect(listed.status).toBe(200);
@@ -214,7 +257,11 @@ describe('server certificates', () => {
     expect(listed.raw.body).not.toContain('ciphertext');
 
     const s = await snapshot(t, a);
-    expectError(await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/server-certificates/srv_00000000000000000000`), 404, 'NotFound.ServerCertificate');
+    expectError(
+      await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/server-certificates/srv_00000000000000000000`),
+      404,
+      'NotFound.ServerCertificate',
+    );
     await s.expectUnchanged();
     expect((await call(t.app, a.apiKey, 'DELETE', `/v1/sites/${site.id}/server-certificates/${answer.body.id}`)).status).toBe(204);
     expect(await t.store.get('serverCertificate', answer.body.id)).toBeUndefined();
@@ -229,13 +276,43 @@ describe('server certificates', () => {
     const ca = await createCertificateAuthority({ subject: { commonName: 'Not a leaf' } });
     const url = `/v1/sites/${site.id}/server-certificates`;
     const cases: [string, unknown, number, string][] = [
-      ['key of another certificate', { certificate: good.certificate, privateKey: other.privateKey }, 400, 'InvalidParameter.CertificateKeyMismatch'],
-      ['no hostname of the zone', { certificate: foreign.certificate, privateKey: foreign.privateKey }, 400, 'InvalidParameter.ServerCertificate'],
-      ['a CA certificate as the leaf', { certificate: ca.certificatePem, privateKey: ca.privateKeyPem }, 400, 'InvalidParameter.ServerCertificate'],
+      [
+        'key of another certificate',
+        { certificate: good.certificate, privateKey: other.privateKey },
+        400,
+        'InvalidParameter.CertificateKeyMismatch',
+      ],
+      [
+        'no hostname of the zone',
+        { certificate: foreign.certificate, privateKey: foreign.privateKey },
+        400,
+        'InvalidParameter.ServerCertificate',
+      ],
+      [
+        'a CA certificate as the leaf',
+        { certificate: ca.certificatePem, privateKey: ca.privateKeyPem },
+        400,
+        'InvalidParameter.ServerCertificate',
+      ],
       ['no PEM at all', { certificate: 'hello', privateKey: good.privateKey }, 400, 'InvalidParameter.ServerCertificate'],
-      ['nine certificates', { certificate: good.certificate.repeat(9), privateKey: good.privateKey }, 400, 'InvalidParameter.ServerCertificate'],
-      ['a broken certificate', { certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', privateKey: good.privateKey }, 400, 'Certificate.Malformed'],
-      ['a broken key', { certificate: good.certificate, privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, 400, 'Key.Malformed'],
+      [
+        'nine certificates',
+        { certificate: good.certificate.repeat(9), privateKey: good.privateKey },
+        400,
+        'InvalidParameter.ServerCertificate',
+      ],
+      [
+        'a broken certificate',
+        { certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', privateKey: good.privateKey },
+        400,
+        'Certificate.Malformed',
+      ],
+      [
+        'a broken key',
+        { certificate: good.certificate, privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' },
+        400,
+        'Key.Malformed',
+      ],
       ['a missing key', { certificate: good.certificate }, 400, 'InvalidParameter'],
     ];
     const s = await snapshot(t, a);
@@ -252,7 +329,14 @@ describe('server certificates', () => {
     const later = await createSite(fixed, b);
     const server = serverCertificate(dir, [`www.${later.name}`], { days: 30 });
     const s = await snapshot(fixed, b);
-    expectError(await call(fixed.app, b.apiKey, 'POST', `/v1/sites/${later.id}/server-certificates`, { certificate: server.certificate, privateKey: server.privateKey }), 400, 'InvalidParameter.ServerCertificate');
+    expectError(
+      await call(fixed.app, b.apiKey, 'POST', `/v1/sites/${later.id}/server-certificates`, {
+        certificate: server.certificate,
+        privateKey: server.privateKey,
+      }),
+      400,
+      'InvalidParameter.ServerCertificate',
+    );
     await s.expectUnchanged();
     await fixed.close();
   });

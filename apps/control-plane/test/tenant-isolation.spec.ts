@@ -4,15 +4,7 @@ import { rpcActions } from '../src/http/rpc/rpc-actions.ts';
 import { TempDir } from './support/openssl.ts';
 import { apiRoutes } from './support/routes.ts';
 import { createTenant, type Tenant } from './support/tenant.ts';
-import {
-  buildTestApp,
-  call,
-  expectError,
-  expectRpcError,
-  rpc,
-  snapshot,
-  type TestApp,
-} from './support/test-app.ts';
+import { buildTestApp, call, expectError, expectRpcError, rpc, snapshot, type TestApp } from './support/test-app.ts';
 
 interface World {
   readonly A: Tenant;
@@ -58,99 +50,223 @@ const wafExpression = (w: World) => `http.host eq "x.${w.A.site.name}"`;
  * A route without a row fails the coverage test below.
  */
 const table: readonly Row[] = [
-  { route: 'POST /v1/accounts', access: 'admin', probes: [{ label: 'create an account', url: () => '/v1/accounts', body: () => ({ name: 'x' }), expect: [403, 'Auth.AdminOnly'] }] },
-  { route: 'GET /v1/accounts', access: 'admin', probes: [{ label: 'list accounts', url: () => '/v1/accounts', expect: [403, 'Auth.AdminOnly'] }] },
-  { route: 'GET /v1/accounts/:accountId', access: 'both', probes: [{ label: "A's account", url: (w) => `/v1/accounts/${w.A.account.accountId}`, expect: notFound('NotFound.Account') }] },
+  {
+    route: 'POST /v1/accounts',
+    access: 'admin',
+    probes: [{ label: 'create an account', url: () => '/v1/accounts', body: () => ({ name: 'x' }), expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'GET /v1/accounts',
+    access: 'admin',
+    probes: [{ label: 'list accounts', url: () => '/v1/accounts', expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'GET /v1/accounts/:accountId',
+    access: 'both',
+    probes: [{ label: "A's account", url: (w) => `/v1/accounts/${w.A.account.accountId}`, expect: notFound('NotFound.Account') }],
+  },
   {
     route: 'POST /v1/accounts/:accountId/api-keys',
     access: 'both',
-    probes: [{ label: "a key for A's account", url: (w) => `/v1/accounts/${w.A.account.accountId}/api-keys`, body: () => ({ name: 'mine now' }), expect: notFound('NotFound.Account') }],
+    probes: [
+      {
+        label: "a key for A's account",
+        url: (w) => `/v1/accounts/${w.A.account.accountId}/api-keys`,
+        body: () => ({ name: 'mine now' }),
+        expect: notFound('NotFound.Account'),
+      },
+    ],
   },
-  { route: 'GET /v1/accounts/:accountId/api-keys', access: 'both', probes: [{ label: "A's keys", url: (w) => `/v1/accounts/${w.A.account.accountId}/api-keys`, expect: notFound('NotFound.Account') }] },
+  {
+    route: 'GET /v1/accounts/:accountId/api-keys',
+    access: 'both',
+    probes: [{ label: "A's keys", url: (w) => `/v1/accounts/${w.A.account.accountId}/api-keys`, expect: notFound('NotFound.Account') }],
+  },
   {
     route: 'DELETE /v1/accounts/:accountId/api-keys/:keyId',
     access: 'both',
     probes: [
-      { label: "A's key in A's account", url: (w) => `/v1/accounts/${w.A.account.accountId}/api-keys/${w.A.otherKeyId}`, expect: notFound('NotFound.Account') },
-      { label: "A's key through B's account", url: (w) => `/v1/accounts/${w.B.account.accountId}/api-keys/${w.A.otherKeyId}`, expect: notFound('NotFound.ApiKey') },
+      {
+        label: "A's key in A's account",
+        url: (w) => `/v1/accounts/${w.A.account.accountId}/api-keys/${w.A.otherKeyId}`,
+        expect: notFound('NotFound.Account'),
+      },
+      {
+        label: "A's key through B's account",
+        url: (w) => `/v1/accounts/${w.B.account.accountId}/api-keys/${w.A.otherKeyId}`,
+        expect: notFound('NotFound.ApiKey'),
+      },
     ],
   },
   { route: 'GET /v1/account-ca', access: 'account', probes: [{ label: "B's own CA only", url: () => '/v1/account-ca', expect: 'own' }] },
-  { route: 'GET /v1/audit-log', access: 'account', probes: [{ label: "B's own log only", url: () => '/v1/audit-log?pageSize=100', expect: 'own' }] },
+  {
+    route: 'GET /v1/audit-log',
+    access: 'account',
+    probes: [{ label: "B's own log only", url: () => '/v1/audit-log?pageSize=100', expect: 'own' }],
+  },
   {
     route: 'POST /v1/sites',
     access: 'account',
     probes: [
-      { label: "A's zone", url: () => '/v1/sites', body: (w) => ({ name: w.A.site.name, originUrl: 'https://o.example.net' }), expect: [409, 'Conflict.SiteExists'] },
-      { label: "a zone under A's", url: () => '/v1/sites', body: (w) => ({ name: `shop.${w.A.site.name}`, originUrl: 'https://o.example.net' }), expect: [409, 'Conflict.SiteExists'] },
+      {
+        label: "A's zone",
+        url: () => '/v1/sites',
+        body: (w) => ({ name: w.A.site.name, originUrl: 'https://o.example.net' }),
+        expect: [409, 'Conflict.SiteExists'],
+      },
+      {
+        label: "a zone under A's",
+        url: () => '/v1/sites',
+        body: (w) => ({ name: `shop.${w.A.site.name}`, originUrl: 'https://o.example.net' }),
+        expect: [409, 'Conflict.SiteExists'],
+      },
     ],
   },
-  { route: 'GET /v1/sites', access: 'account', probes: [{ label: "B's own sites only", url: () => '/v1/sites?pageSize=100', expect: 'own' }] },
+  {
+    route: 'GET /v1/sites',
+    access: 'account',
+    probes: [{ label: "B's own sites only", url: () => '/v1/sites?pageSize=100', expect: 'own' }],
+  },
   { route: 'GET /v1/sites/:siteId', access: 'account', probes: [onASite(() => '')] },
-  { route: 'PATCH /v1/sites/:siteId', access: 'account', probes: [onASite(() => '', () => ({ originUrl: 'https://evil.example.net' }))] },
+  {
+    route: 'PATCH /v1/sites/:siteId',
+    access: 'account',
+    probes: [
+      onASite(
+        () => '',
+        () => ({ originUrl: 'https://evil.example.net' }),
+      ),
+    ],
+  },
   { route: 'DELETE /v1/sites/:siteId', access: 'account', probes: [onASite(() => '')] },
 
-  { route: 'POST /v1/sites/:siteId/server-certificates', access: 'account', probes: [onASite(() => '/server-certificates', (w) => w.A.server)] },
+  {
+    route: 'POST /v1/sites/:siteId/server-certificates',
+    access: 'account',
+    probes: [
+      onASite(
+        () => '/server-certificates',
+        (w) => w.A.server,
+      ),
+    ],
+  },
   { route: 'GET /v1/sites/:siteId/server-certificates', access: 'account', probes: [onASite(() => '/server-certificates')] },
   {
     route: 'DELETE /v1/sites/:siteId/server-certificates/:id',
     access: 'account',
-    probes: [onASite((w) => `/server-certificates/${w.A.serverCertificate}`), viaBSite((w) => `/server-certificates/${w.A.serverCertificate}`, 'NotFound.ServerCertificate')],
+    probes: [
+      onASite((w) => `/server-certificates/${w.A.serverCertificate}`),
+      viaBSite((w) => `/server-certificates/${w.A.serverCertificate}`, 'NotFound.ServerCertificate'),
+    ],
   },
 
-  { route: 'POST /v1/sites/:siteId/client-certificates', access: 'account', probes: [onASite(() => '/client-certificates', () => ({ pkeyType: 'ECC' }))] },
+  {
+    route: 'POST /v1/sites/:siteId/client-certificates',
+    access: 'account',
+    probes: [
+      onASite(
+        () => '/client-certificates',
+        () => ({ pkeyType: 'ECC' }),
+      ),
+    ],
+  },
   { route: 'GET /v1/sites/:siteId/client-certificates', access: 'account', probes: [onASite(() => '/client-certificates')] },
   ...(['GET', 'DELETE'] as const).map((method) => ({
     route: `${method} /v1/sites/:siteId/client-certificates/:id`,
     access: 'account' as const,
-    probes: [onASite((w) => `/client-certificates/${w.A.clientCertificate}`), viaBSite((w) => `/client-certificates/${w.A.clientCertificate}`, 'NotFound.ClientCertificate')],
+    probes: [
+      onASite((w) => `/client-certificates/${w.A.clientCertificate}`),
+      viaBSite((w) => `/client-certificates/${w.A.clientCertificate}`, 'NotFound.ClientCertificate'),
+    ],
   })),
   {
     route: 'POST /v1/sites/:siteId/client-certificates/:id/revoke',
     access: 'account',
     probes: [
-      onASite((w) => `/client-certificates/${w.A.clientCertificate}/revoke`, () => ({ confirm: true })),
-      viaBSite((w) => `/client-certificates/${w.A.clientCertificate}/revoke`, 'NotFound.ClientCertificate', () => ({ confirm: true })),
+      onASite(
+        (w) => `/client-certificates/${w.A.clientCertificate}/revoke`,
+        () => ({ confirm: true }),
+      ),
+      viaBSite(
+        (w) => `/client-certificates/${w.A.clientCertificate}/revoke`,
+        'NotFound.ClientCertificate',
+        () => ({ confirm: true }),
+      ),
     ],
   },
   {
     route: 'POST /v1/sites/:siteId/client-certificates/:id/activate',
     access: 'account',
-    probes: [onASite((w) => `/client-certificates/${w.A.clientCertificate}/activate`), viaBSite((w) => `/client-certificates/${w.A.clientCertificate}/activate`, 'NotFound.ClientCertificate')],
+    probes: [
+      onASite((w) => `/client-certificates/${w.A.clientCertificate}/activate`),
+      viaBSite((w) => `/client-certificates/${w.A.clientCertificate}/activate`, 'NotFound.ClientCertificate'),
+    ],
   },
 
-  { route: 'POST /v1/sites/:siteId/client-ca-certificates', access: 'account', probes: [onASite(() => '/client-ca-certificates', (w) => ({ certificate: w.B.spareCaPem, name: 'n' }))] },
+  {
+    route: 'POST /v1/sites/:siteId/client-ca-certificates',
+    access: 'account',
+    probes: [
+      onASite(
+        () => '/client-ca-certificates',
+        (w) => ({ certificate: w.B.spareCaPem, name: 'n' }),
+      ),
+    ],
+  },
   { route: 'GET /v1/sites/:siteId/client-ca-certificates', access: 'account', probes: [onASite(() => '/client-ca-certificates')] },
   ...(['GET', 'DELETE'] as const).map((method) => ({
     route: `${method} /v1/sites/:siteId/client-ca-certificates/:id`,
     access: 'account' as const,
-    probes: [onASite((w) => `/client-ca-certificates/${w.A.customCa}`), viaBSite((w) => `/client-ca-certificates/${w.A.customCa}`, 'NotFound.CaCertificate')],
+    probes: [
+      onASite((w) => `/client-ca-certificates/${w.A.customCa}`),
+      viaBSite((w) => `/client-ca-certificates/${w.A.customCa}`, 'NotFound.CaCertificate'),
+    ],
   })),
   {
     route: 'PUT /v1/sites/:siteId/client-ca-certificates/:id/crl',
     access: 'account',
     probes: [
-      onASite((w) => `/client-ca-certificates/${w.A.customCa}/crl`, (w) => ({ crl: w.A.crl })),
-      viaBSite((w) => `/client-ca-certificates/${w.A.customCa}/crl`, 'NotFound.CaCertificate', (w) => ({ crl: w.A.crl })),
+      onASite(
+        (w) => `/client-ca-certificates/${w.A.customCa}/crl`,
+        (w) => ({ crl: w.A.crl }),
+      ),
+      viaBSite(
+        (w) => `/client-ca-certificates/${w.A.customCa}/crl`,
+        'NotFound.CaCertificate',
+        (w) => ({ crl: w.A.crl }),
+      ),
     ],
   },
   {
     route: 'GET /v1/sites/:siteId/client-ca-certificates/:id/crl',
     access: 'account',
-    probes: [onASite((w) => `/client-ca-certificates/${w.A.customCa}/crl`), viaBSite((w) => `/client-ca-certificates/${w.A.customCa}/crl`, 'NotFound.CaCertificate')],
+    probes: [
+      onASite((w) => `/client-ca-certificates/${w.A.customCa}/crl`),
+      viaBSite((w) => `/client-ca-certificates/${w.A.customCa}/crl`, 'NotFound.CaCertificate'),
+    ],
   },
   {
     route: 'POST /v1/sites/:siteId/client-ca-certificates/:id/revocations',
     access: 'account',
     probes: [
-      onASite((w) => `/client-ca-certificates/${w.A.customCa}/revocations`, () => ({ serialNumber: 'abcdef' })),
-      viaBSite((w) => `/client-ca-certificates/${w.A.customCa}/revocations`, 'NotFound.CaCertificate', () => ({ serialNumber: 'abcdef' })),
+      onASite(
+        (w) => `/client-ca-certificates/${w.A.customCa}/revocations`,
+        () => ({ serialNumber: 'abcdef' }),
+      ),
+      viaBSite(
+        (w) => `/client-ca-certificates/${w.A.customCa}/revocations`,
+        'NotFound.CaCertificate',
+        () => ({ serialNumber: 'abcdef' }),
+      ),
     ],
   },
   {
     route: 'GET /v1/sites/:siteId/client-ca-certificates/:id/revocations',
     access: 'account',
-    probes: [onASite((w) => `/client-ca-certificates/${w.A.customCa}/revocations`), viaBSite((w) => `/client-ca-certificates/${w.A.customCa}/revocations`, 'NotFound.CaCertificate')],
+    probes: [
+      onASite((w) => `/client-ca-certificates/${w.A.customCa}/revocations`),
+      viaBSite((w) => `/client-ca-certificates/${w.A.customCa}/revocations`, 'NotFound.CaCertificate'),
+    ],
   },
   {
     route: 'DELETE /v1/sites/:siteId/client-ca-certificates/:id/revocations/:serialNumber',
@@ -165,10 +281,27 @@ const table: readonly Row[] = [
     route: 'PUT /v1/sites/:siteId/ca-bindings/:caId',
     access: 'account',
     probes: [
-      onASite(() => '/ca-bindings/account', (w) => ({ hostnames: [w.A.site.name] })),
-      onASite((w) => `/ca-bindings/${w.A.customCa}`, (w) => ({ hostnames: [w.A.site.name] })),
-      viaBSite((w) => `/ca-bindings/${w.A.customCa}`, 'NotFound.CaCertificate', (w) => ({ hostnames: [w.B.site.name] })),
-      { ...viaBSite((w) => `/ca-bindings/${w.A.account.accountId}`, 'NotFound.CaCertificate', (w) => ({ hostnames: [w.B.site.name] })), label: "A's account CA through B's site" },
+      onASite(
+        () => '/ca-bindings/account',
+        (w) => ({ hostnames: [w.A.site.name] }),
+      ),
+      onASite(
+        (w) => `/ca-bindings/${w.A.customCa}`,
+        (w) => ({ hostnames: [w.A.site.name] }),
+      ),
+      viaBSite(
+        (w) => `/ca-bindings/${w.A.customCa}`,
+        'NotFound.CaCertificate',
+        (w) => ({ hostnames: [w.B.site.name] }),
+      ),
+      {
+        ...viaBSite(
+          (w) => `/ca-bindings/${w.A.account.accountId}`,
+          'NotFound.CaCertificate',
+          (w) => ({ hostnames: [w.B.site.name] }),
+        ),
+        label: "A's account CA through B's site",
+      },
     ],
   },
   {
@@ -183,12 +316,35 @@ const table: readonly Row[] = [
   },
 
   { route: 'GET /v1/sites/:siteId/waf-rules', access: 'account', probes: [onASite(() => '/waf-rules')] },
-  { route: 'POST /v1/sites/:siteId/waf-rules', access: 'account', probes: [onASite(() => '/waf-rules', (w) => ({ expression: wafExpression(w) }))] },
-  { route: 'PUT /v1/sites/:siteId/waf-rules/order', access: 'account', probes: [onASite(() => '/waf-rules/order', (w) => ({ ruleIds: [w.A.wafRule] }))] },
+  {
+    route: 'POST /v1/sites/:siteId/waf-rules',
+    access: 'account',
+    probes: [
+      onASite(
+        () => '/waf-rules',
+        (w) => ({ expression: wafExpression(w) }),
+      ),
+    ],
+  },
+  {
+    route: 'PUT /v1/sites/:siteId/waf-rules/order',
+    access: 'account',
+    probes: [
+      onASite(
+        () => '/waf-rules/order',
+        (w) => ({ ruleIds: [w.A.wafRule] }),
+      ),
+    ],
+  },
   {
     route: 'POST /v1/sites/:siteId/waf-rules/test',
     access: 'account',
-    probes: [onASite(() => '/waf-rules/test', (w) => ({ expression: wafExpression(w), request: { host: `x.${w.A.site.name}` } }))],
+    probes: [
+      onASite(
+        () => '/waf-rules/test',
+        (w) => ({ expression: wafExpression(w), request: { host: `x.${w.A.site.name}` } }),
+      ),
+    ],
   },
   ...(['GET', 'PATCH', 'DELETE'] as const).map((method) => ({
     route: `${method} /v1/sites/:siteId/waf-rules/:ruleId`,
@@ -242,7 +398,10 @@ const rpcTable: Readonly<Record<string, readonly RpcProbe[]>> = {
     ]),
   ),
   ...Object.fromEntries(
-    ['GetClientCaCertificateHostnames', 'GetClientCertificateHostnames'].map((action) => [action, [onASiteRpc(), onASiteRpc(caId), viaBSiteRpc('NotFound.CaCertificate', caId)]]),
+    ['GetClientCaCertificateHostnames', 'GetClientCertificateHostnames'].map((action) => [
+      action,
+      [onASiteRpc(), onASiteRpc(caId), viaBSiteRpc('NotFound.CaCertificate', caId)],
+    ]),
   ),
 };
 
@@ -267,31 +426,44 @@ describe('tenant isolation', () => {
   });
 
   /** Every id of A, none of which B may see (A's zone is public: it is in the DNS). */
-  const secretsOfA = () => [w.A.account.accountId, w.A.site.id, w.A.clientCertificate, w.A.customCa, w.A.serverCertificate, w.A.wafRule, w.A.otherKeyId];
+  const secretsOfA = () => [
+    w.A.account.accountId,
+    w.A.site.id,
+    w.A.clientCertificate,
+    w.A.customCa,
+    w.A.serverCertificate,
+    w.A.wafRule,
+    w.A.otherKeyId,
+  ];
 
   describe.each(table.map((row) => [row.route, row] as const))('%s', (_route, row) => {
-    it.each(row.probes.map((probe) => [probe.label, probe] as const))("B's key, %s: the designed answer and no write", async (_label, probe) => {
-      const [method, ...rest] = row.route.split(' ');
-      expect(rest).toHaveLength(1);
-      const s = await snapshot(t, w.A.account);
-      const answer = await call(t.app, w.B.account.apiKey, method as InjectOptions['method'], probe.url(w), probe.body?.(w));
-      if (probe.expect === 'own') {
-        expect(answer.status).toBe(200);
-        for (const secret of secretsOfA()) expect(answer.raw.body).not.toContain(secret);
-      } else {
-        expectError(answer, ...probe.expect);
-        for (const secret of secretsOfA()) expect(answer.raw.body).not.toContain(secret);
-      }
-      await s.expectUnchanged(`${row.route} (${probe.label})`);
-    });
+    it.each(row.probes.map((probe) => [probe.label, probe] as const))(
+      "B's key, %s: the designed answer and no write",
+      async (_label, probe) => {
+        const [method, ...rest] = row.route.split(' ');
+        expect(rest).toHaveLength(1);
+        const s = await snapshot(t, w.A.account);
+        const answer = await call(t.app, w.B.account.apiKey, method as InjectOptions['method'], probe.url(w), probe.body?.(w));
+        if (probe.expect === 'own') {
+          expect(answer.status).toBe(200);
+          for (const secret of secretsOfA()) expect(answer.raw.body).not.toContain(secret);
+        } else {
+          expectError(answer, ...probe.expect);
+          for (const secret of secretsOfA()) expect(answer.raw.body).not.toContain(secret);
+        }
+        await s.expectUnchanged(`${row.route} (${probe.label})`);
+      },
+    );
 
     it('refuses a request without a key (401) and one from the wrong kind of caller (403)', async () => {
       const [method] = row.route.split(' ') as [InjectOptions['method']];
       const probe = row.probes[0]!;
       const s = await snapshot(t, w.A.account);
       expectError(await call(t.app, undefined, method, probe.url(w), probe.body?.(w)), 401, 'Auth.MissingKey');
-      if (row.access === 'account') expectError(await call(t.app, t.adminToken, method, probe.url(w), probe.body?.(w)), 403, 'Auth.AccountOnly');
-      if (row.access === 'admin') expectError(await call(t.app, w.A.account.apiKey, method, probe.url(w), probe.body?.(w)), 403, 'Auth.AdminOnly');
+      if (row.access === 'account')
+        expectError(await call(t.app, t.adminToken, method, probe.url(w), probe.body?.(w)), 403, 'Auth.AccountOnly');
+      if (row.access === 'admin')
+        expectError(await call(t.app, w.A.account.apiKey, method, probe.url(w), probe.body?.(w)), 403, 'Auth.AdminOnly');
       await s.expectUnchanged(row.route);
     });
   });
@@ -325,7 +497,11 @@ describe('tenant isolation', () => {
     expect((await call(t.app, key, 'GET', `${site}/ca-bindings/${w.A.customCa}`)).body.hostnames).toEqual([`*.${w.A.site.name}`]);
     expect((await call(t.app, key, 'GET', `${site}/server-certificates`)).body.items).toHaveLength(1);
     expect((await call(t.app, key, 'GET', `${site}/waf-rules/${w.A.wafRule}`)).body.enabled).toBe(true);
-    expect((await call(t.app, key, 'GET', `/v1/accounts/${w.A.account.accountId}/api-keys`)).body.items.every((k: { revokedAt?: string }) => !k.revokedAt)).toBe(true);
+    expect(
+      (await call(t.app, key, 'GET', `/v1/accounts/${w.A.account.accountId}/api-keys`)).body.items.every(
+        (k: { revokedAt?: string }) => !k.revokedAt,
+      ),
+    ).toBe(true);
     expect((await call(t.app, key, 'GET', '/v1/sites')).body.totalCount).toBe(1);
     expect(await t.store.count(`customCas:${w.A.account.accountId}`)).toBe(1);
   });

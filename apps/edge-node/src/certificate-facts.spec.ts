@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, createTrustStore, issueClientCertificate, loadIssuingCa, localCaSigner, type TrustStore } from '@portcullis/pki';
+import {
+  createCertificateAuthority,
+  createTrustStore,
+  issueClientCertificate,
+  loadIssuingCa,
+  localCaSigner,
+  type TrustStore,
+} from '@portcullis/pki';
 import { connectionCertificate, requestCertificateFacts, type ConnectionCertificate } from './certificate-facts.ts';
 
 /** Certificate facts from real TLS handshakes: Node and `openssl s_client` as clients. */
@@ -34,11 +41,35 @@ describe('certificate facts', () => {
       files[name] = path.join(dir, name);
       writeFileSync(files[name]!, text);
     }
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=edge.test', '-days', '2',
-      '-keyout', path.join(dir, 'server.key'), '-out', path.join(dir, 'server.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=edge.test',
+        '-days',
+        '2',
+        '-keyout',
+        path.join(dir, 'server.key'),
+        '-out',
+        path.join(dir, 'server.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     trust = createTrustStore([{ id: 'ca_bound', certificate: ca.certificatePem }]);
     server = tls.createServer(
-      { key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.pem')), requestCert: true, rejectUnauthorized: false },
+      {
+        key: readFileSync(path.join(dir, 'server.key')),
+        cert: readFileSync(path.join(dir, 'server.pem')),
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
       (socket) => {
         seen.push(connectionCertificate(socket.getPeerX509Certificate(), trust, new Date()));
         socket.end('ok\n');
@@ -55,7 +86,12 @@ describe('certificate facts', () => {
   async function connectNode(cert?: string, key?: string): Promise<ConnectionCertificate> {
     const before = seen.length;
     await new Promise<void>((resolve, reject) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...(cert ? { cert: readFileSync(cert), key: readFileSync(key!) } : {}) });
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port,
+        rejectUnauthorized: false,
+        ...(cert ? { cert: readFileSync(cert), key: readFileSync(key!) } : {}),
+      });
       socket.on('data', () => socket.end());
       socket.on('close', () => resolve());
       socket.on('error', reject);
@@ -67,11 +103,26 @@ describe('certificate facts', () => {
   it('verifies a certificate from a bound CA, computed once per connection', async () => {
     const connection = await connectNode(files['good.pem'], files['good.key']);
     expect(connection.caId).toBe('ca_bound');
-    expect(connection.facts).toMatchObject({ presented: true, chainVerified: true, revoked: false, error: '', subjectDn: 'CN=alice', issuerDn: 'CN=Bound CA' });
-    const fingerprint = execFileSync('openssl', ['x509', '-in', files['good.pem']!, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
+    expect(connection.facts).toMatchObject({
+      presented: true,
+      chainVerified: true,
+      revoked: false,
+      error: '',
+      subjectDn: 'CN=alice',
+      issuerDn: 'CN=Bound CA',
+    });
+    const fingerprint = execFileSync('openssl', ['x509', '-in', files['good.pem']!, '-noout', '-fingerprint', '-sha256'], {
+      encoding: 'utf8',
+    });
     expect(connection.facts.fingerprintSha256).toBe(fingerprint.split('=')[1]!.trim().replaceAll(':', '').toLowerCase());
     const serial = execFileSync('openssl', ['x509', '-in', files['good.pem']!, '-noout', '-serial'], { encoding: 'utf8' });
-    expect(connection.facts.serial).toBe(serial.split('=')[1]!.trim().toLowerCase().replace(/^(00)+/, ''));
+    expect(connection.facts.serial).toBe(
+      serial
+        .split('=')[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/^(00)+/, ''),
+    );
   });
 
   it('reports a certificate from a CA with the same name but another key as untrusted', async () => {
@@ -90,7 +141,11 @@ describe('certificate facts', () => {
   it('takes openssl s_client as a client', async () => {
     const before = seen.length;
     await new Promise<void>((resolve, reject) => {
-      const client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-cert', files['good.pem']!, '-key', files['good.key']!, '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const client = spawn(
+        'openssl',
+        ['s_client', '-connect', `127.0.0.1:${port}`, '-cert', files['good.pem']!, '-key', files['good.key']!, '-quiet'],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       client.stdout.on('data', () => client.stdin.end());
       client.on('exit', () => resolve());
       client.on('error', reject);

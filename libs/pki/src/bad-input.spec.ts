@@ -34,8 +34,29 @@ describe('hostile input never escapes as anything but a PkiError', () => {
     dir.write('ca.key', ca.privateKeyPem);
     dir.write('index', '');
     dir.write('crlnumber', '01\n');
-    dir.write('ca.cnf', ['[ca]', 'default_ca=d', '[d]', `database=${dir.path('index')}`, `certificate=${dir.path('ca.pem')}`, `private_key=${dir.path('ca.key')}`, `crlnumber=${dir.path('crlnumber')}`, 'default_md=sha256', 'default_crl_days=1'].join('\n'));
-    openssl(['ca', '-config', dir.path('ca.cnf'), '-revoke', dir.write('leaf.pem', encodePem('CERTIFICATE', certificate)), '-crl_reason', 'keyCompromise']);
+    dir.write(
+      'ca.cnf',
+      [
+        '[ca]',
+        'default_ca=d',
+        '[d]',
+        `database=${dir.path('index')}`,
+        `certificate=${dir.path('ca.pem')}`,
+        `private_key=${dir.path('ca.key')}`,
+        `crlnumber=${dir.path('crlnumber')}`,
+        'default_md=sha256',
+        'default_crl_days=1',
+      ].join('\n'),
+    );
+    openssl([
+      'ca',
+      '-config',
+      dir.path('ca.cnf'),
+      '-revoke',
+      dir.write('leaf.pem', encodePem('CERTIFICATE', certificate)),
+      '-crl_reason',
+      'keyCompromise',
+    ]);
     crl = pemToDer(openssl(['ca', '-config', dir.path('ca.cnf'), '-gencrl']));
     store = createTrustStore([{ id: 'ca', certificate: ca.certificatePem }]);
   });
@@ -83,19 +104,40 @@ describe('hostile input never escapes as anything but a PkiError', () => {
       }),
       { numRuns: 600 },
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => survives(() => parse(bytes))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => survives(() => parse(bytes))),
+      { numRuns: 300 },
+    );
     // Bytes that start like a SEQUENCE get past the first check and exercise the reader.
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 600 }), (bytes) => survives(() => parse(Uint8Array.of(0x30, 0x82, bytes.length >> 8, bytes.length & 0xff, ...bytes)))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 600 }), (bytes) =>
+        survives(() => parse(Uint8Array.of(0x30, 0x82, bytes.length >> 8, bytes.length & 0xff, ...bytes))),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses text that is not PEM, whatever its shape, with a PkiError', () => {
-    const texts = ['', ' ', '\u0000\u0001\u0002', 'é'.repeat(1000), '-----BEGIN CERTIFICATE-----', `-----BEGIN CERTIFICATE-----\n${'A'.repeat(10)}\n-----END CERTIFICATE-----`];
+    const texts = [
+      '',
+      ' ',
+      '\u0000\u0001\u0002',
+      'é'.repeat(1000),
+      '-----BEGIN CERTIFICATE-----',
+      `-----BEGIN CERTIFICATE-----\n${'A'.repeat(10)}\n-----END CERTIFICATE-----`,
+    ];
     for (const text of texts) {
       expect(survives(() => inspectCertificate(text))).toBe(true);
       expect(survives(() => validateCaCertificate(text))).toBe(true);
       expect(survives(() => inspectCsr(text))).toBe(true);
       expect(survives(() => parseCrl(text))).toBe(true);
     }
-    fc.assert(fc.property(fc.string({ maxLength: 400 }), (text) => survives(() => validateCaCertificate(text)) && survives(() => inspectCertificate(text))), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 400 }),
+        (text) => survives(() => validateCaCertificate(text)) && survives(() => inspectCertificate(text)),
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -14,7 +14,10 @@ describe('createCertificateAuthority', () => {
 
   it('makes a ten-year ECDSA P-256 root with critical CA:TRUE pathlen 0 and keyCertSign + cRLSign', async () => {
     const now = new Date('2030-03-04T05:06:07.890Z');
-    const ca = await createCertificateAuthority({ subject: { commonName: 'Portcullis Client CA', organization: 'Example, Inc.', country: 'DE' }, now });
+    const ca = await createCertificateAuthority({
+      subject: { commonName: 'Portcullis Client CA', organization: 'Example, Inc.', country: 'DE' },
+      now,
+    });
     const file = dir.write('ca.pem', ca.certificatePem);
     const text = openssl(['x509', '-in', file, '-noout', '-text']);
     expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
@@ -25,7 +28,7 @@ describe('createCertificateAuthority', () => {
     expect(/Authority Key Identifier:\s+([0-9A-F:]+)/.exec(text)![1]).toBe(ski);
     expect(ca.info.subjectKeyId).toBe(ski.replace(/:/g, '').toLowerCase());
     // Self-signed and valid at its own creation time, as openssl sees it.
-    expect(openssl(['verify', '-attime', String(now.getTime() / 1000 | 0), '-CAfile', file, file])).toContain('OK');
+    expect(openssl(['verify', '-attime', String((now.getTime() / 1000) | 0), '-CAfile', file, file])).toContain('OK');
     expect(ca.info.subject).toBe('CN=Portcullis Client CA,O=Example\\, Inc.,C=DE');
     expect(ca.info.issuer).toBe(ca.info.subject);
     expect(ca.info.notBefore).toEqual(new Date('2030-03-04T05:05:07Z'));
@@ -37,7 +40,11 @@ describe('createCertificateAuthority', () => {
   });
 
   it('makes an RSA CA signed with sha256WithRSAEncryption, for the validity asked', async () => {
-    const ca = await createCertificateAuthority({ subject: { commonName: 'RSA CA', organizationalUnit: 'Ops' }, keyType: 'rsa-2048', validityDays: 30 });
+    const ca = await createCertificateAuthority({
+      subject: { commonName: 'RSA CA', organizationalUnit: 'Ops' },
+      keyType: 'rsa-2048',
+      validityDays: 30,
+    });
     const text = openssl(['x509', '-noout', '-text'], { input: ca.certificatePem });
     expect(text).toContain('Signature Algorithm: sha256WithRSAEncryption');
     expect(text).toContain('Public-Key: (2048 bit)');
@@ -50,7 +57,10 @@ describe('createCertificateAuthority', () => {
     await expectPkiError(createCertificateAuthority({ subject: { commonName: 'x'.repeat(65) } }), 'Subject.InvalidCommonName');
     await expectPkiError(createCertificateAuthority({ subject: { commonName: 'a\nb' } }), 'Subject.InvalidCommonName');
     await expectPkiError(createCertificateAuthority({ subject: { commonName: 'ok', country: 'Germany' } }), 'Subject.InvalidAttribute');
-    await expectPkiError(createCertificateAuthority({ subject: { commonName: 'ok', organization: ' padded' } }), 'Subject.InvalidAttribute');
+    await expectPkiError(
+      createCertificateAuthority({ subject: { commonName: 'ok', organization: ' padded' } }),
+      'Subject.InvalidAttribute',
+    );
     await expectPkiError(createCertificateAuthority({ subject: { commonName: 'ok' }, validityDays: 0 }), 'Issuance.InvalidValidity');
     await expectPkiError(createCertificateAuthority({ subject: { commonName: 'ok' }, validityDays: 20_000 }), 'Issuance.InvalidValidity');
   });

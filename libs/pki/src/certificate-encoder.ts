@@ -1,12 +1,5 @@
 import crypto from 'node:crypto';
-import {
-  derBitString,
-  derExplicit,
-  derSequence,
-  derSmallInteger,
-  derTime,
-  derUnsignedInteger,
-} from './asn1/der-writer.ts';
+import { derBitString, derExplicit, derSequence, derSmallInteger, derTime, derUnsignedInteger } from './asn1/der-writer.ts';
 import { encodeSigningAlgorithm } from './signature-algorithm.ts';
 import type { SigningAlgorithm } from './signature-algorithm.ts';
 

@@ -7,7 +7,23 @@ import { TempDir, openssl, opensslFields, pemToDer } from './test/openssl.ts';
 /** What openssl says about a certificate, in the normalised forms inspectCertificate uses. */
 function opensslFacts(file: string, nameopt = 'RFC2253') {
   const fields = opensslFields(
-    openssl(['x509', '-in', file, '-noout', '-serial', '-fingerprint', '-sha256', '-subject', '-issuer', '-nameopt', nameopt, '-startdate', '-enddate', '-dateopt', 'iso_8601']),
+    openssl([
+      'x509',
+      '-in',
+      file,
+      '-noout',
+      '-serial',
+      '-fingerprint',
+      '-sha256',
+      '-subject',
+      '-issuer',
+      '-nameopt',
+      nameopt,
+      '-startdate',
+      '-enddate',
+      '-dateopt',
+      'iso_8601',
+    ]),
   );
   const ext = openssl(['x509', '-in', file, '-noout', '-ext', 'subjectKeyIdentifier,authorityKeyIdentifier']);
   const keyIds = [...ext.matchAll(/^\s+((?:[0-9A-F]{2}:)+[0-9A-F]{2})$/gm)].map((m) => m[1]!.replace(/:/g, '').toLowerCase());
@@ -29,7 +45,10 @@ describe('inspectCertificate on certificates made by openssl', () => {
     dir.write(
       'san.cnf',
       [
-        '[req]', 'distinguished_name=dn', '[dn]', '[ext]',
+        '[req]',
+        'distinguished_name=dn',
+        '[dn]',
+        '[ext]',
         'basicConstraints=critical,CA:FALSE',
         'keyUsage=critical,digitalSignature,keyAgreement',
         'extendedKeyUsage=clientAuth,serverAuth,1.2.3.4.5',
@@ -43,9 +62,28 @@ describe('inspectCertificate on certificates made by openssl', () => {
 
   it('reports the same facts as openssl for an EC certificate with SANs and a tricky subject', () => {
     openssl([
-      'req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.path('ec.key'),
-      '-out', dir.path('ec.pem'), '-config', dir.path('san.cnf'), '-extensions', 'ext', '-days', '30', '-set_serial', '0x00ff',
-      '-subj', '/C=DE/O=#Hash, Org/OU= lead/CN=a\\+b=c\\\\d;"q"<x> /emailAddress=m@x.example/DC=ex+UID=u1',
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      dir.path('ec.key'),
+      '-out',
+      dir.path('ec.pem'),
+      '-config',
+      dir.path('san.cnf'),
+      '-extensions',
+      'ext',
+      '-days',
+      '30',
+      '-set_serial',
+      '0x00ff',
+      '-subj',
+      '/C=DE/O=#Hash, Org/OU= lead/CN=a\\+b=c\\\\d;"q"<x> /emailAddress=m@x.example/DC=ex+UID=u1',
     ]);
     const info = inspectCertificate(dir.text('ec.pem'));
     const expected = opensslFacts(dir.path('ec.pem'));
@@ -74,8 +112,22 @@ describe('inspectCertificate on certificates made by openssl', () => {
 
   it('matches openssl for RSA, with a serial whose top bit is set, from PEM, PEM bytes and DER', () => {
     openssl([
-      'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', dir.path('rsa.key'), '-out', dir.path('rsa.pem'),
-      '-days', '2', '-set_serial', '0x8a0000000000000000000000000000000000ff', '-subj', '/CN=rsa.example/O=Example',
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      dir.path('rsa.key'),
+      '-out',
+      dir.path('rsa.pem'),
+      '-days',
+      '2',
+      '-set_serial',
+      '0x8a0000000000000000000000000000000000ff',
+      '-subj',
+      '/CN=rsa.example/O=Example',
     ]);
     const pem = dir.text('rsa.pem');
     const expected = opensslFacts(dir.path('rsa.pem'));
@@ -93,8 +145,23 @@ describe('inspectCertificate on certificates made by openssl', () => {
 
   it('keeps non-ASCII text readable, as openssl prints it with -esc_msb off', () => {
     openssl([
-      'req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', dir.path('u.key'),
-      '-out', dir.path('u.pem'), '-days', '1', '-utf8', '-subj', '/CN=Zoë Ünïcode/L=東京/ST=tab\there',
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-384',
+      '-nodes',
+      '-keyout',
+      dir.path('u.key'),
+      '-out',
+      dir.path('u.pem'),
+      '-days',
+      '1',
+      '-utf8',
+      '-subj',
+      '/CN=Zoë Ünïcode/L=東京/ST=tab\there',
     ]);
     const info = inspectCertificate(dir.text('u.pem'));
     expect(info.subject).toBe(opensslFacts(dir.path('u.pem'), 'RFC2253,-esc_msb').subject);
@@ -104,14 +171,62 @@ describe('inspectCertificate on certificates made by openssl', () => {
   });
 
   it('describes Ed25519, RSA-PSS and SHA-384 certificates', () => {
-    openssl(['req', '-x509', '-new', '-newkey', 'ed25519', '-nodes', '-keyout', dir.path('ed.key'), '-out', dir.path('ed.pem'), '-days', '1', '-subj', '/CN=ed']);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ed25519',
+      '-nodes',
+      '-keyout',
+      dir.path('ed.key'),
+      '-out',
+      dir.path('ed.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=ed',
+    ]);
     expect(inspectCertificate(dir.text('ed.pem'))).toMatchObject({ keyAlgorithm: { type: 'ed25519' }, signatureAlgorithm: 'ED25519' });
     openssl([
-      'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', dir.path('pss.key'), '-out', dir.path('pss.pem'), '-days', '1',
-      '-subj', '/CN=pss', '-sigopt', 'rsa_padding_mode:pss', '-sha384',
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      dir.path('pss.key'),
+      '-out',
+      dir.path('pss.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=pss',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-sha384',
     ]);
     expect(inspectCertificate(dir.text('pss.pem')).signatureAlgorithm).toBe('rsassaPss');
-    openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', dir.path('s384.key'), '-out', dir.path('s384.pem'), '-days', '1', '-subj', '/CN=s', '-sha384']);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-384',
+      '-nodes',
+      '-keyout',
+      dir.path('s384.key'),
+      '-out',
+      dir.path('s384.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=s',
+      '-sha384',
+    ]);
     expect(inspectCertificate(dir.text('s384.pem')).signatureAlgorithm).toBe('ecdsa-with-SHA384');
   });
 

@@ -36,14 +36,27 @@ describe('CRLs made by openssl ca', () => {
     dir.write(`${name}.key`, caKey);
     dir.write(`${name}.index`, '');
     dir.write(`${name}.crlnumber`, '1000\n');
-    return dir.write(`${name}.cnf`, [
-      '[ca]', 'default_ca=ca_default',
-      '[ca_default]',
-      `database=${root}.index`, `new_certs_dir=${dir.root}`, `certificate=${root}.pem`, `private_key=${root}.key`,
-      `serial=${root}.serial`, `crlnumber=${root}.crlnumber`, 'default_md=sha256', 'default_crl_days=7', 'policy=any',
-      '[any]', 'commonName=supplied',
-      '[crl_ext]', 'authorityKeyIdentifier=keyid:always',
-    ].join('\n'));
+    return dir.write(
+      `${name}.cnf`,
+      [
+        '[ca]',
+        'default_ca=ca_default',
+        '[ca_default]',
+        `database=${root}.index`,
+        `new_certs_dir=${dir.root}`,
+        `certificate=${root}.pem`,
+        `private_key=${root}.key`,
+        `serial=${root}.serial`,
+        `crlnumber=${root}.crlnumber`,
+        'default_md=sha256',
+        'default_crl_days=7',
+        'policy=any',
+        '[any]',
+        'commonName=supplied',
+        '[crl_ext]',
+        'authorityKeyIdentifier=keyid:always',
+      ].join('\n'),
+    );
   }
 
   beforeAll(async () => {
@@ -63,7 +76,22 @@ describe('CRLs made by openssl ca', () => {
   afterAll(() => dir.remove());
 
   it('parses PEM and DER into the fields openssl reports', () => {
-    const fields = opensslFields(openssl(['crl', '-in', dir.path('main.crl'), '-noout', '-issuer', '-lastupdate', '-nextupdate', '-crlnumber', '-nameopt', 'RFC2253', '-dateopt', 'iso_8601']));
+    const fields = opensslFields(
+      openssl([
+        'crl',
+        '-in',
+        dir.path('main.crl'),
+        '-noout',
+        '-issuer',
+        '-lastupdate',
+        '-nextupdate',
+        '-crlnumber',
+        '-nameopt',
+        'RFC2253',
+        '-dateopt',
+        'iso_8601',
+      ]),
+    );
     const text = openssl(['crl', '-in', dir.path('main.crl'), '-noout', '-text']);
     for (const crl of [parseCrl(dir.text('main.crl')), parseCrl(new Uint8Array(dir.read('main.crl.der')))]) {
       expect(crl.issuer.dn).toBe(fields.get('issuer'));
@@ -100,7 +128,26 @@ describe('CRLs made by openssl ca', () => {
     openssl(['crl', '-in', dir.path('main.crl'), '-badsig', '-out', dir.path('bad.crl')]);
     expect(verifyCrlSignature(parseCrl(dir.text('bad.crl')), ca.certificatePem)).toEqual({ ok: false, reason: 'bad_signature' });
     // A CA whose keyUsage does not include cRLSign may not sign CRLs, whatever the signature says.
-    openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.path('nocrl.key'), '-out', dir.path('nocrl.pem'), '-days', '5', '-subj', '/CN=No CRL CA', '-addext', 'keyUsage=critical,keyCertSign']);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      dir.path('nocrl.key'),
+      '-out',
+      dir.path('nocrl.pem'),
+      '-days',
+      '5',
+      '-subj',
+      '/CN=No CRL CA',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    ]);
     const config = caConfig('nocrl-ca', dir.text('nocrl.pem'), dir.text('nocrl.key'));
     openssl(['ca', '-config', config, '-gencrl', '-out', dir.path('nocrl.crl')]);
     const empty = parseCrl(dir.text('nocrl.crl'));
@@ -134,7 +181,8 @@ describe('large CRLs', () => {
       new DataView(serial.buffer).setUint32(12, i);
       entries.push(derSequence(derUnsignedInteger(serial), date, reason));
     }
-    const extensions = critical === null ? [] : [derExplicit(0, derSequence(derSequence(derOid(critical), derBoolean(true), derOctetString(derNull()))))];
+    const extensions =
+      critical === null ? [] : [derExplicit(0, derSequence(derSequence(derOid(critical), derBoolean(true), derOctetString(derNull()))))];
     const algorithm = derSequence(derOid(Oid.ecdsaWithSha256));
     const tbs = derSequence(derSmallInteger(1), algorithm, derSequence(), date, derConstructed(Tag.Sequence, entries), ...extensions);
     return derSequence(tbs, algorithm, derBitString(Uint8Array.of(0)));

@@ -91,7 +91,10 @@ export function parseCrl(input: string | Uint8Array, limits: CrlLimits = {}): Ce
   const innerAlgorithm = fields[i++]!;
   const issuer = readName(der, fields[i++], 'issuer');
   const thisUpdate = der.time(fields[i++], 'thisUpdate');
-  const nextUpdate = fields[i] !== undefined && (fields[i]!.tag === Tag.UtcTime || fields[i]!.tag === Tag.GeneralizedTime) ? der.time(fields[i++], 'nextUpdate') : null;
+  const nextUpdate =
+    fields[i] !== undefined && (fields[i]!.tag === Tag.UtcTime || fields[i]!.tag === Tag.GeneralizedTime)
+      ? der.time(fields[i++], 'nextUpdate')
+      : null;
 
   const revoked: RevokedCertificate[] = [];
   if (fields[i]?.tag === Tag.Sequence) {
@@ -141,7 +144,11 @@ function readEntry(der: DerReader, entry: DerNode): RevokedCertificate {
       reason = value;
     }
   }
-  return { serialNumber: serialHex(der.integer(serialNode, 'serial number')), revocationDate: der.time(dateNode, 'revocationDate'), reason };
+  return {
+    serialNumber: serialHex(der.integer(serialNode, 'serial number')),
+    revocationDate: der.time(dateNode, 'revocationDate'),
+    reason,
+  };
 }
 
 /** Why a CRL's signature check failed. */

@@ -68,7 +68,10 @@ export function formatName(name: DistinguishedName): string {
   return name.rdns
     .map((rdn) =>
       rdn
-        .map((a) => `${attributeShortNames.get(a.oid) ?? a.oid}=${a.text === null ? `#${hex(a.valueDer).toUpperCase()}` : escapeDnValue(a.text)}`)
+        .map(
+          (a) =>
+            `${attributeShortNames.get(a.oid) ?? a.oid}=${a.text === null ? `#${hex(a.valueDer).toUpperCase()}` : escapeDnValue(a.text)}`,
+        )
         .reverse()
         .join('+'),
     )
@@ -140,7 +143,8 @@ export function encodeSubject(subject: SubjectInput): Uint8Array {
   checkCommonName(subject.commonName);
   const rdns: Uint8Array[] = [];
   if (subject.country !== undefined) {
-    if (!/^[A-Z]{2}$/.test(subject.country)) throw new PkiError('Subject.InvalidAttribute', { detail: 'the country must be two capital letters' });
+    if (!/^[A-Z]{2}$/.test(subject.country))
+      throw new PkiError('Subject.InvalidAttribute', { detail: 'the country must be two capital letters' });
     rdns.push(attribute(Oid.countryName, derAsciiString(Tag.PrintableString, subject.country)));
   }
   if (subject.organization !== undefined) {

@@ -34,7 +34,13 @@ export type { ValidatedCaCertificate } from './validate-ca-certificate.ts';
 export { createTrustStore } from './trust-store.ts';
 export type { ChainCheckResult, ChainFailureReason, TrustedCa, TrustStore, TrustStoreEntry } from './trust-store.ts';
 export { parseCrl, verifyCrlSignature, revocationReasons } from './certificate-revocation-list.ts';
-export type { CertificateRevocationList, CrlLimits, CrlSignatureFailure, RevocationReason, RevokedCertificate } from './certificate-revocation-list.ts';
+export type {
+  CertificateRevocationList,
+  CrlLimits,
+  CrlSignatureFailure,
+  RevocationReason,
+  RevokedCertificate,
+} from './certificate-revocation-list.ts';
 
 // Export for key stores
 export { exportPkcs12, pkcs12Iterations } from './pkcs12/pkcs12-export.ts';

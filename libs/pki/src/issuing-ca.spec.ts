@@ -14,8 +14,39 @@ describe('loadIssuingCa', () => {
   afterAll(() => dir.remove());
 
   it('issues from a CA made by openssl without an SKI, computing the AKI from its key', async () => {
-    dir.write('ca.cnf', ['[req]', 'distinguished_name=dn', '[dn]', '[ca]', 'basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=none', 'authorityKeyIdentifier=none'].join('\n'));
-    openssl(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', dir.path('ca.key'), '-out', dir.path('ca.pem'), '-days', '5', '-subj', '/CN=openssl CA', '-config', dir.path('ca.cnf'), '-extensions', 'ca']);
+    dir.write(
+      'ca.cnf',
+      [
+        '[req]',
+        'distinguished_name=dn',
+        '[dn]',
+        '[ca]',
+        'basicConstraints=critical,CA:TRUE',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        'subjectKeyIdentifier=none',
+        'authorityKeyIdentifier=none',
+      ].join('\n'),
+    );
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      dir.path('ca.key'),
+      '-out',
+      dir.path('ca.pem'),
+      '-days',
+      '5',
+      '-subj',
+      '/CN=openssl CA',
+      '-config',
+      dir.path('ca.cnf'),
+      '-extensions',
+      'ca',
+    ]);
     expect(openssl(['x509', '-in', dir.path('ca.pem'), '-noout', '-text'])).not.toContain('Subject Key Identifier');
     const ca = await loadIssuingCa(dir.text('ca.pem'), localCaSigner(dir.text('ca.key')));
     expect(ca.signingAlgorithm).toBe('sha256WithRSAEncryption');
@@ -34,8 +65,28 @@ describe('loadIssuingCa', () => {
     const leaf = await issueClientCertificate(issuing, { keyType: 'ec-p256', commonName: 'leaf' });
     await expectPkiError(loadIssuingCa(leaf.certificatePem, localCaSigner(leaf.privateKeyPem!)), 'IssuingCa.NotCa');
     await expectPkiError(loadIssuingCa(ca.certificatePem, localCaSigner(other.privateKey)), 'IssuingCa.KeyMismatch');
-    await expectPkiError(loadIssuingCa(ca.certificatePem, { sign: () => Promise.reject(new Error('HSM offline')) }), 'IssuingCa.KeyMismatch');
-    openssl(['req', '-x509', '-new', '-newkey', 'ed25519', '-nodes', '-keyout', dir.path('ed.key'), '-out', dir.path('ed.pem'), '-days', '5', '-subj', '/CN=ed CA', '-addext', 'keyUsage=critical,keyCertSign']);
+    await expectPkiError(
+      loadIssuingCa(ca.certificatePem, { sign: () => Promise.reject(new Error('HSM offline')) }),
+      'IssuingCa.KeyMismatch',
+    );
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ed25519',
+      '-nodes',
+      '-keyout',
+      dir.path('ed.key'),
+      '-out',
+      dir.path('ed.pem'),
+      '-days',
+      '5',
+      '-subj',
+      '/CN=ed CA',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    ]);
     await expectPkiError(loadIssuingCa(dir.text('ed.pem'), localCaSigner(dir.text('ed.key'))), 'IssuingCa.UnsupportedKey');
     await expectPkiError(() => localCaSigner('not a key'), 'Key.Malformed');
   });

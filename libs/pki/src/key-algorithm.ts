@@ -102,7 +102,8 @@ export function assessKey(algorithm: KeyAlgorithm, options: { readonly allowEd25
   switch (algorithm.type) {
     case 'rsa':
       if (algorithm.bits < 2048) return { problem: 'too_weak', detail: `RSA key of ${algorithm.bits} bits, at least 2048 required` };
-      if (algorithm.bits > maxRsaBits) return { problem: 'too_large', detail: `RSA key of ${algorithm.bits} bits, at most ${maxRsaBits} accepted` };
+      if (algorithm.bits > maxRsaBits)
+        return { problem: 'too_large', detail: `RSA key of ${algorithm.bits} bits, at most ${maxRsaBits} accepted` };
       return null;
     case 'ec':
       return acceptedCurves.has(algorithm.curve)

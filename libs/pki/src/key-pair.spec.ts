@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeKeyPair, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair, keyTypes, readPrivateKeyPem, readPublicKeyPem } from './key-pair.ts';
+import {
+  encodeKeyPair,
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  generateKeyPair,
+  keyTypes,
+  readPrivateKeyPem,
+  readPublicKeyPem,
+} from './key-pair.ts';
 import type { KeyType } from './key-pair.ts';
 import { PkiError } from './pki-error.ts';
 import { TempDir, openssl } from './test/openssl.ts';
@@ -46,13 +54,18 @@ describe('key pairs', () => {
 
   it('encodes EC keys from their JWK form byte for byte as OpenSSL does', async () => {
     // Many keys, so coordinates and scalars with leading zero bytes are among them.
-    for (const [keyType, count] of [['ec-p256', 600], ['ec-p384', 300]] as const) {
+    for (const [keyType, count] of [
+      ['ec-p256', 600],
+      ['ec-p384', 300],
+    ] as const) {
       for (let i = 0; i < count; i++) {
         const keys = await generateKeyPair(keyType);
         const encoded = encodeKeyPair(keys);
         expect(encoded.privateKeyPem).toBe(keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
         expect(Buffer.from(encoded.publicKeyInfo.spki).equals(keys.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
-        expect(Buffer.from(encoded.publicKeyInfo.spki).subarray(-encoded.publicKeyInfo.keyBits.length)).toEqual(Buffer.from(encoded.publicKeyInfo.keyBits));
+        expect(Buffer.from(encoded.publicKeyInfo.spki).subarray(-encoded.publicKeyInfo.keyBits.length)).toEqual(
+          Buffer.from(encoded.publicKeyInfo.keyBits),
+        );
       }
     }
   });
@@ -74,7 +87,10 @@ describe('key pairs', () => {
   it('refuses broken, encrypted, public and doubled keys with Key.* codes and no key material', () => {
     const good = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     const encrypted = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-      type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x',
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'x',
     }) as string;
     const lines = good.split('\n');
     const corrupted = [lines[0], `${lines[1]!.slice(0, 10)}AAAA${lines[1]!.slice(14)}`, ...lines.slice(2)].join('\n');
@@ -84,6 +100,8 @@ describe('key pairs', () => {
     expect(codeOf(() => readPrivateKeyPem(corrupted))).toBe('Key.Malformed');
     expect(codeOf(() => readPrivateKeyPem(good + good))).toBe('Key.Malformed');
     expect(codeOf(() => readPublicKeyPem(good))).toBe('Key.Malformed');
-    expect(codeOf(() => readPrivateKeyPem(`-----BEGIN PRIVATE KEY-----\n${'A'.repeat(40_000)}\n-----END PRIVATE KEY-----\n`))).toBe('Key.TooLarge');
+    expect(codeOf(() => readPrivateKeyPem(`-----BEGIN PRIVATE KEY-----\n${'A'.repeat(40_000)}\n-----END PRIVATE KEY-----\n`))).toBe(
+      'Key.TooLarge',
+    );
   });
 });

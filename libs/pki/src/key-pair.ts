@@ -137,7 +137,13 @@ const privateKeyLabels: Readonly<Record<string, 'pkcs8' | 'sec1' | 'pkcs1'>> = {
  */
 export function readPrivateKeyPem(pem: string): KeyObject {
   const labels = Object.keys(privateKeyLabels);
-  const der = readOneDer(pem, { labels, maxDerBytes: 16 * 1024, malformed: 'Key.Malformed', tooLarge: 'Key.TooLarge', multiple: 'Key.Malformed' });
+  const der = readOneDer(pem, {
+    labels,
+    maxDerBytes: 16 * 1024,
+    malformed: 'Key.Malformed',
+    tooLarge: 'Key.TooLarge',
+    multiple: 'Key.Malformed',
+  });
   const label = labels.find((l) => pem.includes(`-----BEGIN ${l}-----`))!;
   try {
     return crypto.createPrivateKey({ key: Buffer.from(der), format: 'der', type: privateKeyLabels[label]! });
@@ -148,7 +154,13 @@ export function readPrivateKeyPem(pem: string): KeyObject {
 
 /** Reads one SPKI public key from PEM (`-----BEGIN PUBLIC KEY-----`); errors as {@link readPrivateKeyPem}. */
 export function readPublicKeyPem(pem: string): KeyObject {
-  const der = readOneDer(pem, { labels: ['PUBLIC KEY'], maxDerBytes: 16 * 1024, malformed: 'Key.Malformed', tooLarge: 'Key.TooLarge', multiple: 'Key.Malformed' });
+  const der = readOneDer(pem, {
+    labels: ['PUBLIC KEY'],
+    maxDerBytes: 16 * 1024,
+    malformed: 'Key.Malformed',
+    tooLarge: 'Key.TooLarge',
+    multiple: 'Key.Malformed',
+  });
   try {
     return crypto.createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
   } catch (cause) {

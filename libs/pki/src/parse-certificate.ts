@@ -71,8 +71,13 @@ export function parseCertificateDer(bytes: Uint8Array, code: PkiErrorCode = 'Cer
   const subject = readName(der, fields[i++], 'subject');
   const publicKey = readPublicKeyInfo(der, fields[i++]);
   // issuerUniqueID [1] and subjectUniqueID [2] are obsolete; they are skipped, not refused.
-  while (fields[i]?.tag === contextTag(1, false) || fields[i]?.tag === contextTag(2, false) ||
-         fields[i]?.tag === contextTag(1, true) || fields[i]?.tag === contextTag(2, true)) i++;
+  while (
+    fields[i]?.tag === contextTag(1, false) ||
+    fields[i]?.tag === contextTag(2, false) ||
+    fields[i]?.tag === contextTag(1, true) ||
+    fields[i]?.tag === contextTag(2, true)
+  )
+    i++;
   let extensions: CertificateExtensions = emptyExtensions;
   if (fields[i]?.tag === contextTag(3, true)) {
     if (version !== 3) der.fail('extensions in a certificate that is not version 3');

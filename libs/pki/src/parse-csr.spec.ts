@@ -12,7 +12,12 @@ describe('inspectCsr', () => {
 
   it('reports subject, key and signature algorithm of a verified openssl CSR', () => {
     const pem = opensslCsr(dir, 'a', 'ec-p384', '/C=FR/O=Acme/CN=printer-7', ['-addext', 'subjectAltName=DNS:printer.example']);
-    const expected = { subject: 'CN=printer-7,O=Acme,C=FR', commonName: 'printer-7', keyAlgorithm: { type: 'ec', curve: 'P-384', name: 'EC P-384' }, signatureAlgorithm: 'ecdsa-with-SHA256' };
+    const expected = {
+      subject: 'CN=printer-7,O=Acme,C=FR',
+      commonName: 'printer-7',
+      keyAlgorithm: { type: 'ec', curve: 'P-384', name: 'EC P-384' },
+      signatureAlgorithm: 'ecdsa-with-SHA256',
+    };
     expect(inspectCsr(pem)).toEqual(expected);
     expect(inspectCsr(pemToDer(pem))).toEqual(expected);
     // The legacy label some Microsoft tools write is accepted too.
@@ -26,6 +31,9 @@ describe('inspectCsr', () => {
     await expectPkiError(() => inspectCsr(tampered), 'Csr.BadSignature');
     await expectPkiError(() => inspectCsr(der.subarray(0, der.length - 1)), 'Csr.Malformed');
     await expectPkiError(() => inspectCsr(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00])), 'Csr.Malformed');
-    await expectPkiError(() => inspectCsr('-----BEGIN CERTIFICATE REQUEST-----\n!!!\n-----END CERTIFICATE REQUEST-----\n'), 'Csr.Malformed');
+    await expectPkiError(
+      () => inspectCsr('-----BEGIN CERTIFICATE REQUEST-----\n!!!\n-----END CERTIFICATE REQUEST-----\n'),
+      'Csr.Malformed',
+    );
   });
 });

@@ -6,8 +6,7 @@ export interface PemBlock {
 
 /** The blocks of a PEM text in order, or why the text is not PEM. */
 export type PemDecodeResult =
-  | { readonly ok: true; readonly blocks: readonly PemBlock[] }
-  | { readonly ok: false; readonly problem: string };
+  { readonly ok: true; readonly blocks: readonly PemBlock[] } | { readonly ok: false; readonly problem: string };
 
 const beginLine = /^-----BEGIN ([A-Z0-9 ]{1,64})-----$/;
 const endLine = /^-----END ([A-Z0-9 ]{1,64})-----$/;

@@ -31,7 +31,8 @@ export function serialHex(serial: Uint8Array): string {
  */
 export function normaliseSerialHex(text: string): string {
   const digits = text.replace(/[:\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]+$/.test(digits)) throw new PkiError('SerialNumber.Malformed', { detail: 'only hex digits with optional colons or spaces' });
+  if (!/^[0-9a-f]+$/.test(digits))
+    throw new PkiError('SerialNumber.Malformed', { detail: 'only hex digits with optional colons or spaces' });
   const even = digits.length % 2 === 0 ? digits : `0${digits}`;
   if (even.length > 40) throw new PkiError('SerialNumber.Malformed', { detail: `${even.length / 2} octets` });
   return serialHex(Buffer.from(even, 'hex'));

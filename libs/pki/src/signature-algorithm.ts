@@ -75,9 +75,10 @@ function readPss(der: DerReader, params: DerNode | undefined): SignatureAlgorith
       hash = hashByOid.get(der.oid(der.sequence(inner, 'PSS hash', 1, 2)[0], 'PSS hash'));
     } else if (field.tag === contextTag(1, true)) {
       const [mgfOid, mgfParams] = der.sequence(inner, 'PSS mask generation', 1, 2);
-      mgfHash = der.oid(mgfOid, 'PSS mask generation') === Oid.mgf1
-        ? hashByOid.get(der.oid(der.sequence(mgfParams, 'MGF1 hash', 1, 2)[0], 'MGF1 hash'))
-        : undefined;
+      mgfHash =
+        der.oid(mgfOid, 'PSS mask generation') === Oid.mgf1
+          ? hashByOid.get(der.oid(der.sequence(mgfParams, 'MGF1 hash', 1, 2)[0], 'MGF1 hash'))
+          : undefined;
     } else if (field.tag === contextTag(2, true)) {
       saltLength = der.smallInteger(inner, 'PSS salt length');
     }
@@ -94,13 +95,21 @@ function readPss(der: DerReader, params: DerNode | undefined): SignatureAlgorith
  */
 export function verifySignature(
   algorithm: Pick<SignatureAlgorithm, 'scheme' | 'hash' | 'pssSaltLength'>,
-  data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean {
+  data: Uint8Array,
+  signature: Uint8Array,
+  publicKey: KeyObject,
+): boolean {
   try {
     switch (algorithm.scheme) {
       case 'rsa-pkcs1':
         return crypto.verify(algorithm.hash, data, { key: publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, signature);
       case 'rsa-pss':
-        return crypto.verify(algorithm.hash, data, { key: publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.pssSaltLength ?? 20 }, signature);
+        return crypto.verify(
+          algorithm.hash,
+          data,
+          { key: publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.pssSaltLength ?? 20 },
+          signature,
+        );
       case 'ecdsa':
       case 'dsa':
         return crypto.verify(algorithm.hash, data, publicKey, signature);

@@ -29,10 +29,50 @@ describe('TrustStore.verify', () => {
   }
 
   /** Signs a CSR with the trusted CA's key through `openssl x509 -req`, with the given extension lines. */
-  function opensslIssued(name: string, extensions: readonly string[], digest = '-sha256', caName = 'ca', extra: readonly string[] = []): string {
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.path(`${name}.key`), '-out', dir.path(`${name}.csr`), '-subj', `/CN=${name}`]);
+  function opensslIssued(
+    name: string,
+    extensions: readonly string[],
+    digest = '-sha256',
+    caName = 'ca',
+    extra: readonly string[] = [],
+  ): string {
+    openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      dir.path(`${name}.key`),
+      '-out',
+      dir.path(`${name}.csr`),
+      '-subj',
+      `/CN=${name}`,
+    ]);
     dir.write(`${name}.ext`, ['[ext]', ...extensions].join('\n'));
-    openssl(['x509', '-req', '-in', dir.path(`${name}.csr`), '-CA', dir.path(`${caName}.pem`), '-CAkey', dir.path(`${caName}.key`), '-CAcreateserial', '-days', '5', digest, '-extfile', dir.path(`${name}.ext`), '-extensions', 'ext', ...extra, '-out', dir.path(`${name}.pem`)]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      dir.path(`${name}.csr`),
+      '-CA',
+      dir.path(`${caName}.pem`),
+      '-CAkey',
+      dir.path(`${caName}.key`),
+      '-CAcreateserial',
+      '-days',
+      '5',
+      digest,
+      '-extfile',
+      dir.path(`${name}.ext`),
+      '-extensions',
+      'ext',
+      ...extra,
+      '-out',
+      dir.path(`${name}.pem`),
+    ]);
     return dir.text(`${name}.pem`);
   }
 
@@ -62,7 +102,10 @@ describe('TrustStore.verify', () => {
   it('accepts a client certificate issued by a trusted CA, from PEM or DER, and names the CA', async () => {
     const leaf = await issueClientCertificate(issuing, { keyType: 'ec-p256', commonName: 'alice' });
     expect(store.verify(leaf.certificatePem)).toEqual({ ok: true, ca: store.cas[0] });
-    expect(store.verify(leaf.certificateDer)).toMatchObject({ ok: true, ca: { id: 'account-ca', info: { subject: 'CN=Client CA,O=Example' } } });
+    expect(store.verify(leaf.certificateDer)).toMatchObject({
+      ok: true,
+      ca: { id: 'account-ca', info: { subject: 'CN=Client CA,O=Example' } },
+    });
     expect(opensslVerdict(leaf.certificatePem)).toBe('OK');
     const rsaIssuing = await loadIssuingCa(rsaCa.certificatePem, localCaSigner(rsaCa.privateKey));
     const rsaLeaf = await issueClientCertificate(rsaIssuing, { keyType: 'ec-p384', commonName: 'bob' });
@@ -96,15 +139,28 @@ describe('TrustStore.verify', () => {
     expect(store.verify(corrupted)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(opensslVerdict(corrupted)).toContain('signature');
     // Without an AKI nothing but the name links the leaf to a CA, so the signature decides.
-    const noAki = opensslIssued('twin-no-aki', ['subjectKeyIdentifier=none', 'authorityKeyIdentifier=none', 'extendedKeyUsage=clientAuth'], '-sha256', 'twin');
+    const noAki = opensslIssued(
+      'twin-no-aki',
+      ['subjectKeyIdentifier=none', 'authorityKeyIdentifier=none', 'extendedKeyUsage=clientAuth'],
+      '-sha256',
+      'twin',
+    );
     expect(noAki).not.toContain('Authority Key');
     expect(store.verify(noAki)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(opensslVerdict(noAki)).toContain('certificate signature failure');
   });
 
   it('verifies RSASSA-PSS signatures with the salt length and hash the certificate names', () => {
-    for (const [name, digest, saltLength] of [['pss-256', '-sha256', 'digest'], ['pss-384', '-sha384', 'max']] as const) {
-      const pss = opensslIssued(name, ['extendedKeyUsage=clientAuth'], digest, 'rsa', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', `rsa_pss_saltlen:${saltLength}`]);
+    for (const [name, digest, saltLength] of [
+      ['pss-256', '-sha256', 'digest'],
+      ['pss-384', '-sha384', 'max'],
+    ] as const) {
+      const pss = opensslIssued(name, ['extendedKeyUsage=clientAuth'], digest, 'rsa', [
+        '-sigopt',
+        'rsa_padding_mode:pss',
+        '-sigopt',
+        `rsa_pss_saltlen:${saltLength}`,
+      ]);
       expect(openssl(['x509', '-noout', '-text'], { input: pss })).toContain('rsassaPss');
       expect(store.verify(pss)).toMatchObject({ ok: true, ca: { id: 'rsa-ca' } });
       expect(opensslVerdict(pss, dir.path('rsa.pem'))).toBe('OK');
@@ -128,7 +184,11 @@ describe('TrustStore.verify', () => {
     dir.write('old-ca.pem', oldCa.certificatePem);
     expect(opensslVerdict(expired.certificatePem, dir.path('old-ca.pem'))).toContain('certificate has expired');
 
-    const early = await issueClientCertificate(issuing, { keyType: 'ec-p256', commonName: 'soon' }, { now: new Date(Date.now() + 10 * dayMs) });
+    const early = await issueClientCertificate(
+      issuing,
+      { keyType: 'ec-p256', commonName: 'soon' },
+      { now: new Date(Date.now() + 10 * dayMs) },
+    );
     expect(store.verify(early.certificatePem)).toEqual({ ok: false, reason: 'not_yet_valid' });
     expect(opensslVerdict(early.certificatePem)).toContain('certificate is not yet valid');
     // The CA's own validity counts too.

@@ -19,9 +19,7 @@ export interface TrustedCa {
 }
 
 /** The outcome of {@link TrustStore.verify}: the CA that issued the leaf, or why it failed. */
-export type ChainCheckResult =
-  | { readonly ok: true; readonly ca: TrustedCa }
-  | { readonly ok: false; readonly reason: ChainFailureReason };
+export type ChainCheckResult = { readonly ok: true; readonly ca: TrustedCa } | { readonly ok: false; readonly reason: ChainFailureReason };
 
 /** A set of trusted client CAs, built once, checked per connection. */
 export interface TrustStore {
@@ -74,7 +72,8 @@ export function createTrustStore(entries: readonly TrustStoreEntry[]): TrustStor
   const cas: TrustedCa[] = [];
   for (const entry of entries) {
     const cert = parseCertificate(entry.certificate);
-    if (cert.extensions.basicConstraints?.ca !== true) throw new PkiError('CaCertificate.NotCa', { detail: `trust store entry ${entry.id}` });
+    if (cert.extensions.basicConstraints?.ca !== true)
+      throw new PkiError('CaCertificate.NotCa', { detail: `trust store entry ${entry.id}` });
     if (cert.extensions.keyUsage !== null && !cert.extensions.keyUsage.has('keyCertSign')) {
       throw new PkiError('CaCertificate.NoKeyCertSign', { detail: `trust store entry ${entry.id}` });
     }
@@ -106,7 +105,10 @@ export function createTrustStore(entries: readonly TrustStoreEntry[]): TrustStor
       if (t < leaf.notBefore.getTime() || t < issuer.cert.notBefore.getTime()) return { ok: false, reason: 'not_yet_valid' };
       if (t > leaf.notAfter.getTime() || t > issuer.cert.notAfter.getTime()) return { ok: false, reason: 'expired' };
       const { extendedKeyUsage, keyUsage } = leaf.extensions;
-      if ((extendedKeyUsage !== null && !extendedKeyUsage.includes(Oid.clientAuth)) || (keyUsage !== null && !keyUsage.has('digitalSignature'))) {
+      if (
+        (extendedKeyUsage !== null && !extendedKeyUsage.includes(Oid.clientAuth)) ||
+        (keyUsage !== null && !keyUsage.has('digitalSignature'))
+      ) {
         return { ok: false, reason: 'not_client_certificate' };
       }
       return { ok: true, ca: issuer.trusted };

@@ -69,7 +69,8 @@ export function validateCaCertificate(pem: string, options: { readonly now?: Dat
   if (signature.strength === 'weak') throw new PkiError('CaCertificate.WeakSignature', { detail: signature.name });
   if (signature.strength === 'unknown') throw new PkiError('CaCertificate.UnsupportedSignature', { detail: signature.name });
   const now = (options.now ?? new Date()).getTime();
-  if (now < cert.notBefore.getTime()) throw new PkiError('CaCertificate.NotYetValid', { detail: `valid from ${cert.notBefore.toISOString()}` });
+  if (now < cert.notBefore.getTime())
+    throw new PkiError('CaCertificate.NotYetValid', { detail: `valid from ${cert.notBefore.toISOString()}` });
   if (now > cert.notAfter.getTime()) throw new PkiError('CaCertificate.Expired', { detail: `expired at ${cert.notAfter.toISOString()}` });
   return { certificatePem: encodePem('CERTIFICATE', cert.der), certificateDer: cert.der, info: describeCertificate(cert) };
 }

@@ -156,7 +156,7 @@ function formatIp(der: DerReader, bytes: Uint8Array): string {
   // RFC 5952: compress the longest run of two or more zero groups (the first such run on a tie).
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLength) {
@@ -171,9 +171,7 @@ function formatIp(der: DerReader, bytes: Uint8Array): string {
 }
 
 function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Array {
-  return critical
-    ? derSequence(derOid(oid), derBoolean(true), derOctetString(value))
-    : derSequence(derOid(oid), derOctetString(value));
+  return critical ? derSequence(derOid(oid), derBoolean(true), derOctetString(value)) : derSequence(derOid(oid), derOctetString(value));
 }
 
 /** basicConstraints, always critical: CA:TRUE with a path length, or CA:FALSE (an empty SEQUENCE). */

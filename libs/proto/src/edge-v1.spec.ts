@@ -27,9 +27,7 @@ describe('edge v1 wire types', () => {
   });
 
   it('names the gRPC method after the proto package', () => {
-    expect(edgeV1.DiscoveryServiceService.deltaResources.path).toBe(
-      '/portcullis.edge.v1.DiscoveryService/DeltaResources',
-    );
+    expect(edgeV1.DiscoveryServiceService.deltaResources.path).toBe('/portcullis.edge.v1.DiscoveryService/DeltaResources');
     expect(edgeV1.DiscoveryServiceService.deltaResources.requestStream).toBe(true);
   });
 });

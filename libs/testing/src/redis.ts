@@ -33,9 +33,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
   ensureImage('redis:7');
   const port = await freePort();
   const persistence =
-    options.appendOnly === false
-      ? ['--appendonly', 'no', '--save', '']
-      : ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+    options.appendOnly === false ? ['--appendonly', 'no', '--save', ''] : ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
   const container: StartedTestContainer = await new GenericContainer('redis:7')
     .withNetworkMode('host')
     .withCommand(['redis-server', '--bind', '127.0.0.1', '--port', String(port), '--dir', '/data', ...persistence])

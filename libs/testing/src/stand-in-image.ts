@@ -31,7 +31,10 @@ export function buildStandInImage(name: string, recipe: StandInRecipe): void {
     for (const dir of ['tmp', ...recipe.directories]) mkdirSync(path.join(rootfs, dir), { recursive: true });
     chmodSync(path.join(rootfs, 'tmp'), 0o1777);
     mkdirSync(path.join(rootfs, 'etc'), { recursive: true });
-    writeFileSync(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+    writeFileSync(
+      path.join(rootfs, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+    );
     writeFileSync(path.join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
 
     const tar = spawnSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 2 ** 31 });

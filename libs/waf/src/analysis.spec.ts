@@ -8,7 +8,9 @@ const codes = (source: string) => analyze(source).warnings.map((w) => w.code);
 describe('analyzeExpression', () => {
   it('lists referenced fields and header names, sorted, once each', () => {
     expect(
-      analyze('http.host eq "a" and (lower(http.request.headers["X-B"]) eq "1" or len(http.request.headers["x-a"]) gt 0) and http.host ne "b"'),
+      analyze(
+        'http.host eq "a" and (lower(http.request.headers["X-B"]) eq "1" or len(http.request.headers["x-a"]) gt 0) and http.host ne "b"',
+      ),
     ).toEqual({ fields: ['http.host', 'http.request.headers'], headerNames: ['x-a', 'x-b'], warnings: [] });
   });
 

@@ -121,7 +121,9 @@ function isLowered(value: ValueNode): boolean {
 }
 
 function isHostValue(value: ValueNode): boolean {
-  return value.kind === 'field' ? value.name === 'http.host' : value.kind === 'call' && value.name === 'lower' && isHostValue(value.argument);
+  return value.kind === 'field'
+    ? value.name === 'http.host'
+    : value.kind === 'call' && value.name === 'lower' && isHostValue(value.argument);
 }
 
 /** Whether `http.host` is constrained on every way of making a node true, and of making it false. */

@@ -65,17 +65,7 @@ export type Literal = StringLiteral | IntLiteral | BoolLiteral | IpLiteral;
 export type ListItem = StringLiteral | IntLiteral | IpLiteral | IntRangeLiteral;
 
 /** Comparison operators in canonical (English) spelling. `starts_with`/`ends_with` print as functions. */
-export type CompareOperator =
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'contains'
-  | 'matches'
-  | 'starts_with'
-  | 'ends_with';
+export type CompareOperator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'contains' | 'matches' | 'starts_with' | 'ends_with';
 
 /** `left op literal`. For `matches` the literal is the regex pattern. */
 export interface CompareNode {

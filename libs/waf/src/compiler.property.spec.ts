@@ -9,10 +9,14 @@ import { printExpression } from './printer.ts';
 describe('compiler properties', () => {
   it('agrees with the reference interpreter on random expressions and requests', () => {
     fc.assert(
-      fc.property(expressionArbitrary({ unicode: false }), fc.array(requestFactsArbitrary, { minLength: 1, maxLength: 5 }), (ast, requests) => {
-        const compiled = compileExpression(ast);
-        for (const facts of requests) expect(compiled.matches(facts), printExpression(ast)).toBe(evaluateReference(ast, facts));
-      }),
+      fc.property(
+        expressionArbitrary({ unicode: false }),
+        fc.array(requestFactsArbitrary, { minLength: 1, maxLength: 5 }),
+        (ast, requests) => {
+          const compiled = compileExpression(ast);
+          for (const facts of requests) expect(compiled.matches(facts), printExpression(ast)).toBe(evaluateReference(ast, facts));
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -23,7 +27,9 @@ describe('compiler properties', () => {
         fc.array(fc.tuple(expressionArbitrary({ unicode: false }, 2), fc.constantFrom('block', 'log', 'allow' as const)), { maxLength: 6 }),
         requestFactsArbitrary,
         (rules, facts) => {
-          const result = compileRuleset(rules.map(([ast, type], i) => ({ id: `r${i}`, expression: printExpression(ast), action: { type } })));
+          const result = compileRuleset(
+            rules.map(([ast, type], i) => ({ id: `r${i}`, expression: printExpression(ast), action: { type } })),
+          );
           if (!result.ok) throw new Error('random rules must compile');
           const logged: string[] = [];
           let expected: { action: string; ruleId: string | null } = { action: 'pass', ruleId: null };

@@ -272,7 +272,11 @@ describe('compileExpression', () => {
     });
 
     it('agrees with ssl.client_cert.verified when not revoked, and without a certificate', () => {
-      for (const facts of [request({ clientCert: cert() }), request(), request({ clientCert: cert({ chainVerified: false, error: 'untrusted' }) })]) {
+      for (const facts of [
+        request({ clientCert: cert() }),
+        request(),
+        request({ clientCert: cert({ chainVerified: false, error: 'untrusted' }) }),
+      ]) {
         expect(matches('cf.tls_client_auth.cert_verified', facts)).toBe(matches('ssl.client_cert.verified', facts));
       }
     });
@@ -326,9 +330,7 @@ describe('compileExpression', () => {
     });
 
     it('never mutates the facts', () => {
-      const facts = Object.freeze(
-        request({ headers: Object.freeze({ a: Object.freeze(['X']) }), clientCert: Object.freeze(cert()) }),
-      );
+      const facts = Object.freeze(request({ headers: Object.freeze({ a: Object.freeze(['X']) }), clientCert: Object.freeze(cert()) }));
       expect(matches('lower(http.request.headers["a"]) eq "x" and ip.src in {192.0.2.0/24} and http.request.uri eq "/"', facts)).toBe(true);
     });
   });

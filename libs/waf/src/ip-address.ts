@@ -40,7 +40,7 @@ export function formatIp(address: IpAddress): string {
   for (let i = 0; i < 8; i++) groups.push(address.charCodeAt(i));
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -24,8 +24,7 @@ export interface OriginalCustomRule {
 
 /** Result of `fromOriginalRules`: our rule definitions, or every rule that cannot be mapped. */
 export type OriginalRulesResult =
-  | { readonly ok: true; readonly rules: readonly RuleDefinition[] }
-  | { readonly ok: false; readonly errors: readonly RuleError[] };
+  { readonly ok: true; readonly rules: readonly RuleDefinition[] } | { readonly ok: false; readonly errors: readonly RuleError[] };
 
 /**
  * Maps the original product's custom rules, in order, to `RuleDefinition`s for
@@ -39,8 +38,7 @@ export function fromOriginalRules(rules: readonly OriginalCustomRule[]): Origina
   const mapped: RuleDefinition[] = [];
   rules.forEach((rule, index) => {
     const id = rule.Id === undefined ? `original-${index + 1}` : String(rule.Id);
-    const fail = (message: string) =>
-      errors.push({ ruleId: id, index, error: new WafError('Waf.UnsupportedRule', message) });
+    const fail = (message: string) => errors.push({ ruleId: id, index, error: new WafError('Waf.UnsupportedRule', message) });
     if (rule.Phase !== 'http_custom') return fail(`phase ${JSON.stringify(rule.Phase)} is not supported; only http_custom`);
     if (rule.Status !== undefined && rule.Status !== 'on' && rule.Status !== 'off') {
       return fail(`status ${JSON.stringify(rule.Status)} must be on or off`);

@@ -23,7 +23,9 @@ describe('parser properties', () => {
   });
 
   it('throws nothing but WafError on token soup', () => {
-    const soup = fc.tuple(fc.array(tokenArbitrary, { maxLength: 30 }), fc.constantFrom(' ', '', '\n')).map(([tokens, glue]) => tokens.join(glue));
+    const soup = fc
+      .tuple(fc.array(tokenArbitrary, { maxLength: 30 }), fc.constantFrom(' ', '', '\n'))
+      .map(([tokens, glue]) => tokens.join(glue));
     fc.assert(fc.property(soup, parsesOrWafError), { numRuns: 5000 });
   });
 

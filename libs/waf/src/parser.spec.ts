@@ -182,7 +182,13 @@ describe('parseExpression', () => {
 
     it('Waf.UnknownField, with a suggestion when close', () => {
       expectError('http.hots eq "x"', 'Waf.UnknownField', 1, 1, /did you mean http\.host\?/);
-      expectError('ssl and\n  cf.tls_client_auth.cert_verifed', 'Waf.UnknownField', 2, 3, /did you mean cf\.tls_client_auth\.cert_verified\?/);
+      expectError(
+        'ssl and\n  cf.tls_client_auth.cert_verifed',
+        'Waf.UnknownField',
+        2,
+        3,
+        /did you mean cf\.tls_client_auth\.cert_verified\?/,
+      );
       expectError('foo eq 1', 'Waf.UnknownField', 1, 1, /^unknown field foo$/);
     });
 

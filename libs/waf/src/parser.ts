@@ -1,14 +1,4 @@
-import type {
-  CompareNode,
-  CompareOperator,
-  Expression,
-  FieldNode,
-  IpLiteral,
-  ListItem,
-  Literal,
-  StringLiteral,
-  ValueNode,
-} from './ast.ts';
+import type { CompareNode, CompareOperator, Expression, FieldNode, IpLiteral, ListItem, Literal, StringLiteral, ValueNode } from './ast.ts';
 import { formatIpRange, parseIpRange } from './ip-address.ts';
 import { WAF_LIMITS } from './limits.ts';
 import { compileRegexLiteral } from './linear-regex.ts';
@@ -69,7 +59,17 @@ const operatorSymbols: readonly (readonly [string, CompareOperator])[] = [
 ];
 
 const stringOperators: readonly (CompareOperator | 'in')[] = [
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'contains', 'matches', 'starts_with', 'ends_with', 'in',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'contains',
+  'matches',
+  'starts_with',
+  'ends_with',
+  'in',
 ];
 
 /** Which operators apply to which type; the map type is only reachable through an index. */
@@ -191,7 +191,14 @@ class Parser {
     if (operator === null) {
       if (value.type === 'Bool' && value.node.kind === 'field') return value.node as FieldNode;
       const next = this.word();
-      if (this.atEnd() || this.peek() === ')' || next === 'and' || next === 'or' || next === 'xor' || /^(&&|\|\||\^\^)/.test(this.rest(2))) {
+      if (
+        this.atEnd() ||
+        this.peek() === ')' ||
+        next === 'and' ||
+        next === 'or' ||
+        next === 'xor' ||
+        /^(&&|\|\||\^\^)/.test(this.rest(2))
+      ) {
         this.fail(
           'Waf.TypeMismatch',
           `${this.text(value)} is ${article(value.type)}, not a condition: compare it (${operatorsByType[value.type].join(', ')})`,
@@ -254,9 +261,7 @@ class Parser {
     }
     if (isCall) {
       if (name !== 'lower' && name !== 'len') {
-        const hint = functionNames.includes(name)
-          ? `; ${name}() is a condition, not a value`
-          : suggestion(name, functionNames);
+        const hint = functionNames.includes(name) ? `; ${name}() is a condition, not a value` : suggestion(name, functionNames);
         this.fail(
           name === 'starts_with' || name === 'ends_with' ? 'Waf.TypeMismatch' : 'Waf.UnknownFunction',
           `${functionNames.includes(name) ? 'misplaced' : 'unknown'} function ${name}()${hint}`,
@@ -328,7 +333,12 @@ class Parser {
       case 'Ip': {
         const ip = this.parseIp(value, operator);
         if (ip.value.includes('/')) {
-          this.fail('Waf.TypeMismatch', `\`${operator}\` compares with one address; match a range with \`in {${ip.value}}\``, this.pos - this.atomBefore(), this.atomBefore());
+          this.fail(
+            'Waf.TypeMismatch',
+            `\`${operator}\` compares with one address; match a range with \`in {${ip.value}}\``,
+            this.pos - this.atomBefore(),
+            this.atomBefore(),
+          );
         }
         return ip;
       }
@@ -339,7 +349,8 @@ class Parser {
 
   private parseList(value: TypedValue): ListItem[] {
     const open = this.pos;
-    if (this.peek() !== '{') this.fail('Waf.Syntax', `expected \`{\` to open the list, found ${this.describe()}`, this.pos, this.tokenLength());
+    if (this.peek() !== '{')
+      this.fail('Waf.Syntax', `expected \`{\` to open the list, found ${this.describe()}`, this.pos, this.tokenLength());
     this.pos++;
     const items: ListItem[] = [];
     for (;;) {
@@ -353,7 +364,12 @@ class Parser {
       this.skipSpace();
       if (this.peek() === ',') this.pos++;
       else if (this.peek() !== '}' && !this.atEnd() && !/\s/.test(this.source[this.pos - 1] ?? '')) {
-        this.fail('Waf.Syntax', `expected a space, \`,\` or \`}\` after a list item, found ${this.describe()}`, this.pos, this.tokenLength());
+        this.fail(
+          'Waf.Syntax',
+          `expected a space, \`,\` or \`}\` after a list item, found ${this.describe()}`,
+          this.pos,
+          this.tokenLength(),
+        );
       }
     }
     if (items.length === 0) this.fail('Waf.Syntax', 'empty list: it would never match', open, this.pos - open + 1);

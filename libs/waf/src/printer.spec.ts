@@ -36,8 +36,25 @@ describe('printExpression', () => {
       kind: 'logical',
       operator: 'or',
       operands: [
-        { kind: 'logical', operator: 'or', operands: [{ kind: 'field', name: 'ssl' }, { kind: 'field', name: 'ssl' }] },
-        { kind: 'not', operand: { kind: 'logical', operator: 'xor', operands: [{ kind: 'field', name: 'ssl' }, { kind: 'field', name: 'ssl' }] } },
+        {
+          kind: 'logical',
+          operator: 'or',
+          operands: [
+            { kind: 'field', name: 'ssl' },
+            { kind: 'field', name: 'ssl' },
+          ],
+        },
+        {
+          kind: 'not',
+          operand: {
+            kind: 'logical',
+            operator: 'xor',
+            operands: [
+              { kind: 'field', name: 'ssl' },
+              { kind: 'field', name: 'ssl' },
+            ],
+          },
+        },
       ],
     };
     expect(printExpression(ast)).toBe('(ssl or ssl) or not (ssl xor ssl)');

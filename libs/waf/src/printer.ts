@@ -16,9 +16,7 @@ export function printExpression(expression: Expression): string {
       const own = precedence[expression.operator];
       return expression.operands
         .map((operand) =>
-          operand.kind === 'logical' && precedence[operand.operator] <= own
-            ? `(${printExpression(operand)})`
-            : printExpression(operand),
+          operand.kind === 'logical' && precedence[operand.operator] <= own ? `(${printExpression(operand)})` : printExpression(operand),
         )
         .join(` ${expression.operator} `);
     }

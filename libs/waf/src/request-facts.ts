@@ -9,14 +9,7 @@
  * - `"not_client_certificate"`: its key usage does not allow TLS client authentication.
  */
 export type ClientCertError =
-  | ''
-  | 'none'
-  | 'untrusted'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'bad_signature'
-  | 'revoked'
-  | 'not_client_certificate';
+  '' | 'none' | 'untrusted' | 'expired' | 'not_yet_valid' | 'bad_signature' | 'revoked' | 'not_client_certificate';
 
 /** Every value of `ClientCertError`, for validation and console pick lists. */
 export const CLIENT_CERT_ERRORS: readonly ClientCertError[] = [

@@ -24,12 +24,18 @@ describe('compileRuleset', () => {
   it('applies block status, body and content type', () => {
     const ruleset = compiled([
       { id: 'teapot', expression: 'http.request.uri.path eq "/tea"', action: { type: 'block', status: 418, body: 'short and stout' } },
-      { id: 'json', expression: 'http.request.uri.path eq "/j"', action: { type: 'block', status: 451, body: '{}', contentType: 'application/json' } },
+      {
+        id: 'json',
+        expression: 'http.request.uri.path eq "/j"',
+        action: { type: 'block', status: 451, body: '{}', contentType: 'application/json' },
+      },
     ]);
     expect(ruleset.evaluate(request({ path: '/tea' }))).toMatchObject({
       response: { status: 418, body: 'short and stout', contentType: 'text/plain; charset=utf-8' },
     });
-    expect(ruleset.evaluate(request({ path: '/j' }))).toMatchObject({ response: { status: 451, body: '{}', contentType: 'application/json' } });
+    expect(ruleset.evaluate(request({ path: '/j' }))).toMatchObject({
+      response: { status: 451, body: '{}', contentType: 'application/json' },
+    });
   });
 
   it('runs rules in order: log continues, allow and block terminate, first terminating wins', () => {
@@ -57,7 +63,10 @@ describe('compileRuleset', () => {
   });
 
   it('skips disabled rules but still checks them', () => {
-    const ruleset = compiled([{ ...mtls, enabled: false }, { id: 'log', expression: 'ssl', action: { type: 'log' } }]);
+    const ruleset = compiled([
+      { ...mtls, enabled: false },
+      { id: 'log', expression: 'ssl', action: { type: 'log' } },
+    ]);
     expect(ruleset.evaluate(request())).toEqual({ action: 'pass', ruleId: null, logged: ['log'] });
     expect(ruleset.rules.map((r) => [r.id, r.enabled])).toEqual([
       ['mtls', false],
@@ -111,10 +120,7 @@ describe('compileRuleset', () => {
   });
 
   it('returns analysis warnings per rule', () => {
-    const result = compileRuleset([
-      { id: 'everywhere', expression: 'not ssl.client_cert.verified', action: { type: 'block' } },
-      mtls,
-    ]);
+    const result = compileRuleset([{ id: 'everywhere', expression: 'not ssl.client_cert.verified', action: { type: 'block' } }, mtls]);
     expect(result.ok).toBe(true);
     expect(result.warnings.map((w) => [w.ruleId, w.index, w.warning.code])).toEqual([['everywhere', 0, 'Waf.CertWithoutHost']]);
   });

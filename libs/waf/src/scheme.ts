@@ -21,13 +21,7 @@ export interface FieldDefinition {
 }
 
 /** A value read from the facts: its JavaScript type follows the field's `ValueType`. */
-export type FieldValue =
-  | boolean
-  | number
-  | string
-  | null
-  | readonly string[]
-  | Readonly<Record<string, readonly string[] | undefined>>;
+export type FieldValue = boolean | number | string | null | readonly string[] | Readonly<Record<string, readonly string[] | undefined>>;
 
 interface FieldSpec {
   readonly type: ValueType;
@@ -83,8 +77,7 @@ const fields = {
   'ip.src': {
     type: 'Ip',
     description:
-      'Client IP address (IPv4-mapped IPv6 counts as IPv4). When the edge has no valid address ' +
-      'every comparison on it is false.',
+      'Client IP address (IPv4-mapped IPv6 counts as IPv4). When the edge has no valid address ' + 'every comparison on it is false.',
     read: (c) => c.sourceIp(),
   },
   ssl: {
@@ -114,7 +107,8 @@ const fields = {
   },
   'ssl.client_cert.serial': {
     type: 'String',
-    description: 'Serial number of the client certificate, lower-case hex without separators or leading zero bytes (as the API shows it); comparisons ignore case; `""` without one.',
+    description:
+      'Serial number of the client certificate, lower-case hex without separators or leading zero bytes (as the API shows it); comparisons ignore case; `""` without one.',
     read: (c) => c.facts.clientCert.serial,
   },
   'ssl.client_cert.fingerprint_sha256': {
@@ -200,14 +194,14 @@ const fields = {
   'cf.tls_client_auth.cert_not_before': {
     type: 'String',
     description:
-      "Start of validity as Cloudflare's String, e.g. `\"Mar 21 13:35:00 2022 GMT\"`; `\"\"` without " +
+      'Start of validity as Cloudflare\'s String, e.g. `"Mar 21 13:35:00 2022 GMT"`; `""` without ' +
       'a certificate. Compare dates with the Int `ssl.client_cert.not_before` instead.',
     read: (c) => cloudflareCertDate(c.facts.clientCert.notBefore),
   },
   'cf.tls_client_auth.cert_not_after': {
     type: 'String',
     description:
-      "End of validity as Cloudflare's String, e.g. `\"Mar 21 13:35:00 2023 GMT\"`; `\"\"` without " +
+      'End of validity as Cloudflare\'s String, e.g. `"Mar 21 13:35:00 2023 GMT"`; `""` without ' +
       'a certificate. Compare dates with the Int `ssl.client_cert.not_after` instead.',
     read: (c) => cloudflareCertDate(c.facts.clientCert.notAfter),
   },

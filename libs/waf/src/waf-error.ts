@@ -80,10 +80,7 @@ export class WafError extends Error {
     this.code = code;
     this.source = options.source;
     this.length = Math.max(1, options.length ?? 1);
-    this.position =
-      options.source !== undefined && options.offset !== undefined
-        ? positionAt(options.source, options.offset)
-        : undefined;
+    this.position = options.source !== undefined && options.offset !== undefined ? positionAt(options.source, options.offset) : undefined;
   }
 
   /**

@@ -52,7 +52,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pki-'));
 function opensslCsrs(count: number, newKey: readonly string[]): string[] {
   return Array.from({ length: count }, (_, i) => {
     const csr = path.join(tmp, `${i}.csr`);
-    execFileSync('openssl', ['req', '-new', ...newKey, '-nodes', '-keyout', path.join(tmp, `${i}.key`), '-out', csr, '-subj', `/CN=device-${i}`], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-new', ...newKey, '-nodes', '-keyout', path.join(tmp, `${i}.key`), '-out', csr, '-subj', `/CN=device-${i}`],
+      { stdio: 'ignore' },
+    );
     return fs.readFileSync(csr, 'utf8');
   });
 }
@@ -66,32 +70,52 @@ const issuedOk = (issued: IssuedClientCertificate): void => {
 
 // --- Issuance ---------------------------------------------------------------------------------
 console.log('issuing …');
-const p256System = await measure((i) => issueClientCertificate(ecIssuing, { keyType: 'ec-p256', commonName: `user-${i}` }), (r) => {
-  issuedOk(r);
-  if (r.privateKeyPem === null) throw new Error('no private key');
-});
+const p256System = await measure(
+  (i) => issueClientCertificate(ecIssuing, { keyType: 'ec-p256', commonName: `user-${i}` }),
+  (r) => {
+    issuedOk(r);
+    if (r.privateKeyPem === null) throw new Error('no private key');
+  },
+);
 const p256Csr = await measure((i) => issueClientCertificate(ecIssuing, { csr: p256Csrs[i % p256Csrs.length]! }), issuedOk);
-const rsaSystem = await measure((i) => issueClientCertificate(rsaIssuing, { keyType: 'rsa-2048', commonName: `user-${i}` }), issuedOk, { warmupMs: 0, roundMs: 4000, rounds: 1 });
+const rsaSystem = await measure((i) => issueClientCertificate(rsaIssuing, { keyType: 'rsa-2048', commonName: `user-${i}` }), issuedOk, {
+  warmupMs: 0,
+  roundMs: 4000,
+  rounds: 1,
+});
 const rsaCsr = await measure((i) => issueClientCertificate(rsaIssuing, { csr: rsaCsrs[i % rsaCsrs.length]! }), issuedOk);
-console.log(`P-256 system ${rate(p256System.perCpuSecond)}/CPU-s, P-256 CSR ${rate(p256Csr.perCpuSecond)}/CPU-s, RSA system ${rate(rsaSystem.perCpuSecond)}/CPU-s, RSA CSR ${rate(rsaCsr.perCpuSecond)}/CPU-s`);
+console.log(
+  `P-256 system ${rate(p256System.perCpuSecond)}/CPU-s, P-256 CSR ${rate(p256Csr.perCpuSecond)}/CPU-s, RSA system ${rate(rsaSystem.perCpuSecond)}/CPU-s, RSA CSR ${rate(rsaCsr.perCpuSecond)}/CPU-s`,
+);
 
 // The same crypto done bare through node:crypto (OpenSSL 3.5 inside Node, where the CLI is 3.0).
 const tbsSized = crypto.randomBytes(420);
-const nodeP256Crypto = await measure(() => {
-  crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return crypto.sign('sha256', tbsSized, ecCa.privateKey);
-}, (sig) => {
-  if (sig.length < 8) throw new Error('no signature');
-});
-const nodeRsaKeygen = await measure(() => generateKeyPair('rsa-2048'), () => {}, { warmupMs: 0, roundMs: 3000, rounds: 1 });
+const nodeP256Crypto = await measure(
+  () => {
+    crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return crypto.sign('sha256', tbsSized, ecCa.privateKey);
+  },
+  (sig) => {
+    if (sig.length < 8) throw new Error('no signature');
+  },
+);
+const nodeRsaKeygen = await measure(
+  () => generateKeyPair('rsa-2048'),
+  () => {},
+  { warmupMs: 0, roundMs: 3000, rounds: 1 },
+);
 
 // --- node-forge as a peer ---------------------------------------------------------------------
 console.log('node-forge …');
 const forgeLeafKey = exportPublicKeyPem((await generateKeyPair('rsa-2048')).publicKey);
 const forgeIssue = forgeIssuer(rsaCa.certificatePem, rsaCa.privateKeyPem, forgeLeafKey);
-const forge = await measure(forgeIssue, (pem) => {
-  if (!pem.includes('BEGIN CERTIFICATE')) throw new Error('forge produced no certificate');
-}, { warmupMs: 500, roundMs: 3000, rounds: 1 });
+const forge = await measure(
+  forgeIssue,
+  (pem) => {
+    if (!pem.includes('BEGIN CERTIFICATE')) throw new Error('forge produced no certificate');
+  },
+  { warmupMs: 500, roundMs: 3000, rounds: 1 },
+);
 
 // --- Parse and chain check, as the edge does per connection ------------------------------------
 console.log('parse and verify …');
@@ -100,20 +124,35 @@ const store = createTrustStore([
   { id: 'ec', certificate: ecCa.certificatePem },
 ]);
 const leaf = await issueClientCertificate(ecIssuing, { keyType: 'ec-p256', commonName: 'edge-client' });
-const parse = await measure(() => inspectCertificate(leaf.certificateDer), (info) => {
-  if (info.serialNumber !== leaf.info.serialNumber) throw new Error('wrong parse');
-});
-const verify = await measure(() => store.verify(leaf.certificateDer), (result) => {
-  if (!result.ok) throw new Error(`chain check failed: ${result.reason}`);
-});
-const parseAndVerify = await measure(() => [inspectCertificate(leaf.certificateDer), store.verify(leaf.certificateDer)] as const, ([, result]) => {
-  if (!result.ok) throw new Error('chain check failed');
-});
+const parse = await measure(
+  () => inspectCertificate(leaf.certificateDer),
+  (info) => {
+    if (info.serialNumber !== leaf.info.serialNumber) throw new Error('wrong parse');
+  },
+);
+const verify = await measure(
+  () => store.verify(leaf.certificateDer),
+  (result) => {
+    if (!result.ok) throw new Error(`chain check failed: ${result.reason}`);
+  },
+);
+const parseAndVerify = await measure(
+  () => [inspectCertificate(leaf.certificateDer), store.verify(leaf.certificateDer)] as const,
+  ([, result]) => {
+    if (!result.ok) throw new Error('chain check failed');
+  },
+);
 
 // --- PKCS#12 ----------------------------------------------------------------------------------
 console.log('PKCS#12 …');
 const pkcs12 = await measure(
-  () => exportPkcs12({ certificate: leaf.certificateDer, privateKey: leaf.privateKeyPem!, chain: [ecCa.certificateDer], password: 'bench password' }),
+  () =>
+    exportPkcs12({
+      certificate: leaf.certificateDer,
+      privateKey: leaf.privateKeyPem!,
+      chain: [ecCa.certificateDer],
+      password: 'bench password',
+    }),
   (p12) => {
     if (p12.length < 500) throw new Error('PKCS#12 too small');
   },

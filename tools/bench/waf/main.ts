@@ -97,7 +97,9 @@ const evilNative = new RegExp(evil);
 const evilRe2 = RE2JS.compile(evil);
 const nativeEvil = [18, 20, 22].map((n) => ({ n, ms: medianMs(() => evilNative.test(`${'a'.repeat(n)}!`), 3, 1) }));
 const re2Evil = [100_000, 400_000].map((n) => ({ n, ms: medianMs(() => evilRe2.test(`${'a'.repeat(n)}!`), 5, 2) }));
-console.log(`(a+)+$: native ${nativeEvil.map((e) => `${e.n}→${e.ms.toFixed(1)}ms`).join(' ')}; re2js ${re2Evil.map((e) => `${e.n}→${e.ms.toFixed(1)}ms`).join(' ')}`);
+console.log(
+  `(a+)+$: native ${nativeEvil.map((e) => `${e.n}→${e.ms.toFixed(1)}ms`).join(' ')}; re2js ${re2Evil.map((e) => `${e.n}→${e.ms.toFixed(1)}ms`).join(' ')}`,
+);
 
 // --- Report ------------------------------------------------------------------------------------
 const pct = (n: number) => `${((100 * n) / poolSize).toFixed(1)}%`;

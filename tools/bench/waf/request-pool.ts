@@ -82,15 +82,26 @@ function cert(rand: () => number, now: number): ClientCertFacts {
   const roll = rand();
   const revoked = roll < 0.05;
   const untrusted = roll >= 0.05 && roll < 0.12;
-  const serial = Math.floor(rand() * 0xffffff).toString(16).toUpperCase().padStart(6, '0');
+  const serial = Math.floor(rand() * 0xffffff)
+    .toString(16)
+    .toUpperCase()
+    .padStart(6, '0');
   return {
     presented: true,
     chainVerified: !untrusted,
     revoked,
     serial,
-    fingerprintSha256: Array.from({ length: 32 }, () => Math.floor(rand() * 256).toString(16).padStart(2, '0')).join(''),
+    fingerprintSha256: Array.from({ length: 32 }, () =>
+      Math.floor(rand() * 256)
+        .toString(16)
+        .padStart(2, '0'),
+    ).join(''),
     subjectDn: `CN=device-${serial.toLowerCase()},OU=${rand() < 0.5 ? 'fleet' : 'partners'},O=Example Corp`,
-    issuerDn: untrusted ? 'CN=Unknown CA,O=Elsewhere' : rand() < 0.8 ? 'CN=Example Client CA,O=Example Corp' : 'CN=Partner CA,O=Partner Ltd',
+    issuerDn: untrusted
+      ? 'CN=Unknown CA,O=Elsewhere'
+      : rand() < 0.8
+        ? 'CN=Example Client CA,O=Example Corp'
+        : 'CN=Partner CA,O=Partner Ltd',
     issuerSki: untrusted ? '00AA' : 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678',
     notBefore: now - 86_400 * 100,
     notAfter: now + 86_400 * Math.floor(rand() * 400),
@@ -141,7 +152,17 @@ export function requestPool(size: number, seed = 20240901): RequestFacts[] {
     if (!api && rand() < 0.02) headers['authorization'] = ['Basic dXNlcjpwYXNz'];
     if (rand() < 0.1) headers['content-type'] = [rand() < 0.8 ? 'application/json' : 'multipart/form-data; boundary=x'];
     if (!api && rand() < 0.6) headers['cookie'] = ['session=abc123; theme=dark'];
-    const method = rand() < 0.85 ? 'GET' : weighted<string>([['POST', 8], ['PUT', 2], ['DELETE', 1], ['HEAD', 2], ['OPTIONS', 1], ['TRACE', 0.2]]);
+    const method =
+      rand() < 0.85
+        ? 'GET'
+        : weighted<string>([
+            ['POST', 8],
+            ['PUT', 2],
+            ['DELETE', 1],
+            ['HEAD', 2],
+            ['OPTIONS', 1],
+            ['TRACE', 0.2],
+          ]);
     return {
       host,
       method,

@@ -19,7 +19,9 @@ describe('localKeyManager', () => {
     await expect(km.open(envelope, 'accountCa:acc_2')).rejects.toBeInstanceOf(KeyManagerError);
     const flipped = Buffer.from(envelope.ciphertext, 'base64');
     flipped[0]! ^= 1;
-    await expect(km.open({ ...envelope, ciphertext: flipped.toString('base64') }, 'accountCa:acc_1')).rejects.toBeInstanceOf(KeyManagerError);
+    await expect(km.open({ ...envelope, ciphertext: flipped.toString('base64') }, 'accountCa:acc_1')).rejects.toBeInstanceOf(
+      KeyManagerError,
+    );
     await expect(localKeyManager([randomBytes(32)]).open(envelope, 'accountCa:acc_1')).rejects.toThrow(/no master key/);
   });
 

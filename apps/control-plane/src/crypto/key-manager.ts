@@ -64,7 +64,13 @@ export function localKeyManager(masterKeys: readonly Buffer[]): KeyManager {
       const kek = keys.get(envelope.kekId);
       if (!kek) throw new KeyManagerError(`no master key with id ${envelope.kekId}`);
       const wrapped = Buffer.from(envelope.wrappedKey, 'base64');
-      const dataKey = gcmDecrypt(kek, wrapped.subarray(0, 12), wrapped.subarray(12, 28), wrapped.subarray(28), `${envelope.kekId}|${context}`);
+      const dataKey = gcmDecrypt(
+        kek,
+        wrapped.subarray(0, 12),
+        wrapped.subarray(12, 28),
+        wrapped.subarray(28),
+        `${envelope.kekId}|${context}`,
+      );
       try {
         return gcmDecrypt(
           dataKey,

@@ -40,7 +40,14 @@ export function accountCaService(deps: Deps) {
       await commit(store, caller, {
         guards: [{ type: 'absent', kind: 'accountCa', id: accountId }],
         puts: [{ kind: 'accountCa', id: accountId, data: ca, indexes: [], uniques: [] }],
-        audit: [{ accountId, action: 'AccountCa.Create', target: { kind: 'accountCa', id: accountId }, details: { serialNumber: ca.facts.serialNumber } }],
+        audit: [
+          {
+            accountId,
+            action: 'AccountCa.Create',
+            target: { kind: 'accountCa', id: accountId },
+            details: { serialNumber: ca.facts.serialNumber },
+          },
+        ],
       });
       return ca;
     } catch (error) {

@@ -58,10 +58,18 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
     async createAccount(caller: Caller, input: { name: string; plan?: Plan }): Promise<{ account: Account; apiKey: IssuedApiKey }> {
       requireAdmin(caller);
       checkName(input.name);
-      if (input.plan && !(Number.isInteger(input.plan.customCaQuota) && input.plan.customCaQuota >= 0 && input.plan.customCaQuota <= 1000)) {
+      if (
+        input.plan &&
+        !(Number.isInteger(input.plan.customCaQuota) && input.plan.customCaQuota >= 0 && input.plan.customCaQuota <= 1000)
+      ) {
         throw new ApiError('InvalidParameter.Plan', { details: { customCaQuota: input.plan.customCaQuota } });
       }
-      const account: Account = { id: newId('account'), name: input.name, plan: input.plan ?? defaultPlan, createdAt: deps.now().toISOString() };
+      const account: Account = {
+        id: newId('account'),
+        name: input.name,
+        plan: input.plan ?? defaultPlan,
+        createdAt: deps.now().toISOString(),
+      };
       const apiKey = await issueKey(caller, account.id, 'initial', { account });
       return { account, apiKey };
     },

@@ -21,9 +21,9 @@ export const apiErrors = {
   'NotFound.Revocation': [404, 'That serial number is not revoked by hand on this CA.'],
   'NotFound.WafRule': [404, 'The WAF rule does not exist.'],
 
-  'InvalidParameter': [400, 'A parameter is missing or malformed.'],
+  InvalidParameter: [400, 'A parameter is missing or malformed.'],
   'InvalidParameter.Hostname': [400, 'A hostname is not a valid DNS name (or wildcard) for this API.'],
-  'InvalidParameter.HostnameNotInSite': [400, 'A hostname is neither the site\'s zone nor a name under it.'],
+  'InvalidParameter.HostnameNotInSite': [400, "A hostname is neither the site's zone nor a name under it."],
   'InvalidParameter.DuplicateHostname': [400, 'A hostname appears more than once (after normalisation).'],
   'InvalidParameter.TooManyHostnames': [400, 'At most 50 hostnames can be set in one call.'],
   'InvalidParameter.SiteName': [400, 'The site name must be a DNS zone such as example.com.'],
@@ -38,9 +38,12 @@ export const apiErrors = {
   'InvalidParameter.Plan': [400, 'The plan is not valid.'],
   'InvalidParameter.Pkcs12Password': [400, 'A PKCS#12 password must be 8–128 characters and needs a system-generated key.'],
   'InvalidParameter.CertificateKeyMismatch': [400, 'The private key does not belong to the certificate.'],
-  'InvalidParameter.ServerCertificate': [400, 'A server certificate must be a currently valid leaf naming at least one hostname of the site.'],
+  'InvalidParameter.ServerCertificate': [
+    400,
+    'A server certificate must be a currently valid leaf naming at least one hostname of the site.',
+  ],
 
-  'QuotaExceeded.CaCertificate': [409, 'The plan\'s custom CA quota is used up; delete one first.'],
+  'QuotaExceeded.CaCertificate': [409, "The plan's custom CA quota is used up; delete one first."],
   'QuotaExceeded.WafRule': [409, 'The site has the maximum number of WAF rules.'],
   'Conflict.SiteExists': [409, 'A site with this name already exists.'],
   'Conflict.CaCertificateExists': [409, 'This CA certificate is already uploaded for the site.'],
@@ -50,8 +53,8 @@ export const apiErrors = {
 
   'Payload.TooLarge': [413, 'The request body is too large.'],
   'Payload.UnsupportedMediaType': [415, 'Send JSON (application/json) or a form (application/x-www-form-urlencoded).'],
-  'Throttling': [429, 'Too many requests; slow down.'],
-  'Internal': [500, 'Something failed inside the control plane; the request id identifies it in the logs.'],
+  Throttling: [429, 'Too many requests; slow down.'],
+  Internal: [500, 'Something failed inside the control plane; the request id identifies it in the logs.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ApiErrorCode = keyof typeof apiErrors;
@@ -68,10 +71,7 @@ export class ApiError extends Error {
   /** Secret-free specifics for the caller (e.g. the offending hostname). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(
-    source: ApiErrorCode | LibraryError,
-    options: { message?: string; details?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(source: ApiErrorCode | LibraryError, options: { message?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
     const [code, status, message] =
       typeof source === 'string' ? [source, ...apiErrors[source]] : [source.code, source.status, source.message];
     super(options.message ?? message, { cause: options.cause ?? (typeof source === 'string' ? undefined : source) });

@@ -41,26 +41,26 @@ export function bindingsService(deps: Deps) {
     async set(caller: Caller, siteId: string, caId: string | undefined, hostnames: readonly string[]): Promise<HostnameBinding> {
       const accountId = accountOf(caller);
       return withRetry(async () => {
-      const site = await requireSite(store, accountId, siteId);
-      const normalised = normaliseHostnameList(hostnames, site.data.name);
-      const ca = await resolveCa(accountId, siteId, caId);
-      const id = `${siteId}:${ca.id}`;
-      const binding: Binding = { id, accountId, siteId, caId: ca.id, hostnames: normalised, updatedAt: deps.now().toISOString() };
-      await commit(store, caller, {
-        guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: site.rev }, ...ca.guards],
-        ...(normalised.length > 0
-          ? { puts: [{ kind: 'binding', id, data: binding, indexes: [indexes.bindingsOf(siteId)], uniques: [] }] }
-          : { deletes: [{ kind: 'binding', id }] }),
-        audit: [
-          {
-            accountId,
-            action: 'Binding.Set',
-            target: { kind: 'binding', id },
-            details: { caId: ca.id, hostnames: normalised.join(',').slice(0, 2000) },
-          },
-        ],
-      });
-      return { siteId, caId, hostnames: normalised };
+        const site = await requireSite(store, accountId, siteId);
+        const normalised = normaliseHostnameList(hostnames, site.data.name);
+        const ca = await resolveCa(accountId, siteId, caId);
+        const id = `${siteId}:${ca.id}`;
+        const binding: Binding = { id, accountId, siteId, caId: ca.id, hostnames: normalised, updatedAt: deps.now().toISOString() };
+        await commit(store, caller, {
+          guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: site.rev }, ...ca.guards],
+          ...(normalised.length > 0
+            ? { puts: [{ kind: 'binding', id, data: binding, indexes: [indexes.bindingsOf(siteId)], uniques: [] }] }
+            : { deletes: [{ kind: 'binding', id }] }),
+          audit: [
+            {
+              accountId,
+              action: 'Binding.Set',
+              target: { kind: 'binding', id },
+              details: { caId: ca.id, hostnames: normalised.join(',').slice(0, 2000) },
+            },
+          ],
+        });
+        return { siteId, caId, hostnames: normalised };
       });
     },
 

@@ -12,7 +12,12 @@ export function factsOf(info: CertificateInfo): CertificateFacts {
     fingerprintSha256: info.fingerprintSha256,
     signatureAlgorithm: info.signatureAlgorithm,
     pubkeyAlgorithm: info.keyAlgorithm.name,
-    san: [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((i) => `IP:${i}`), ...san.email.map((e) => `email:${e}`), ...san.uri.map((u) => `URI:${u}`)],
+    san: [
+      ...san.dns.map((d) => `DNS:${d}`),
+      ...san.ip.map((i) => `IP:${i}`),
+      ...san.email.map((e) => `email:${e}`),
+      ...san.uri.map((u) => `URI:${u}`),
+    ],
     notBefore: info.notBefore.toISOString(),
     notAfter: info.notAfter.toISOString(),
     subjectKeyId: info.subjectKeyId ?? undefined,

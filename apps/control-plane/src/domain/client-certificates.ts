@@ -88,7 +88,10 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       }
       if (input.csr !== undefined && input.pkeyType !== undefined) throw new ApiError('InvalidParameter.KeyOrCsr');
       if (input.pkeyType !== undefined && !(input.pkeyType in keyTypeOf)) throw new ApiError('InvalidParameter.PkeyType');
-      if (input.pkcs12Password !== undefined && (input.csr !== undefined || input.pkcs12Password.length < 8 || input.pkcs12Password.length > 128)) {
+      if (
+        input.pkcs12Password !== undefined &&
+        (input.csr !== undefined || input.pkcs12Password.length < 8 || input.pkcs12Password.length > 128)
+      ) {
         throw new ApiError('InvalidParameter.Pkcs12Password');
       }
 
@@ -122,7 +125,12 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       // NUL) must fail the request without leaving a certificate whose key nobody holds.
       const pkcs12 =
         input.pkcs12Password !== undefined && issued.privateKeyPem !== null
-          ? await exportPkcs12({ certificate: issued.certificatePem, privateKey: issued.privateKeyPem, chain: [issuer.certificatePem], password: input.pkcs12Password })
+          ? await exportPkcs12({
+              certificate: issued.certificatePem,
+              privateKey: issued.privateKeyPem,
+              chain: [issuer.certificatePem],
+              password: input.pkcs12Password,
+            })
           : undefined;
       // The site guard keeps a certificate from landing under a site deleted meanwhile; an
       // unrelated site change only re-reads the site, it does not re-issue.
@@ -176,7 +184,14 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
         guards: [{ type: 'unchanged', kind: 'clientCertificate', id, rev: found.rev }],
         puts: [deletedCertificateRevocation(cert, 'certificate deleted', deps.now())],
         deletes: [{ kind: 'clientCertificate', id }],
-        audit: [{ accountId, action: 'ClientCertificate.Delete', target: { kind: 'clientCertificate', id }, details: { serialNumber: cert.facts.serialNumber } }],
+        audit: [
+          {
+            accountId,
+            action: 'ClientCertificate.Delete',
+            target: { kind: 'clientCertificate', id },
+            details: { serialNumber: cert.facts.serialNumber },
+          },
+        ],
       });
     },
   };
@@ -194,4 +209,3 @@ function certificatePut(certificate: ClientCertificate): Put {
     uniques: [{ name: uniques.clientCertificateSerial(certificate.caId), value: certificate.facts.serialNumber }],
   };
 }
-

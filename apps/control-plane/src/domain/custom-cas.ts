@@ -76,7 +76,14 @@ export function customCasService(deps: Deps) {
                 uniques: [{ name: uniques.customCaFingerprint(siteId), value: facts.fingerprintSha256 }],
               },
             ],
-            audit: [{ accountId, action: 'CustomCa.Upload', target: { kind: 'customCa', id: ca.id }, details: { fingerprintSha256: facts.fingerprintSha256 } }],
+            audit: [
+              {
+                accountId,
+                action: 'CustomCa.Upload',
+                target: { kind: 'customCa', id: ca.id },
+                details: { fingerprintSha256: facts.fingerprintSha256 },
+              },
+            ],
           },
           (guard) =>
             guard === 0
@@ -112,7 +119,14 @@ export function customCasService(deps: Deps) {
           { kind: 'binding', id: `${siteId}:${caId}` },
           ...revocations.map((r) => ({ kind: 'revocation' as const, id: r.id })),
         ],
-        audit: [{ accountId, action: 'CustomCa.Delete', target: { kind: 'customCa', id: caId }, details: { fingerprintSha256: found.data.facts.fingerprintSha256 } }],
+        audit: [
+          {
+            accountId,
+            action: 'CustomCa.Delete',
+            target: { kind: 'customCa', id: caId },
+            details: { fingerprintSha256: found.data.facts.fingerprintSha256 },
+          },
+        ],
       });
     },
 
@@ -171,14 +185,27 @@ export function customCasService(deps: Deps) {
     },
 
     /** Revokes one serial of the CA by hand (idempotent: revoking twice keeps the first). */
-    async revokeSerial(caller: Caller, siteId: string, caId: string, input: { serialNumber: string; reason?: string }): Promise<Revocation> {
+    async revokeSerial(
+      caller: Caller,
+      siteId: string,
+      caId: string,
+      input: { serialNumber: string; reason?: string },
+    ): Promise<Revocation> {
       const accountId = accountOf(caller);
       const ca = await requireCustomCa(store, accountId, siteId, caId);
       const serialNumber = parseSerial(input.serialNumber);
       const id = `${caId}:${serialNumber}`;
       const existing = await store.get('revocation', id);
       if (existing) return existing.data;
-      const revocation: Revocation = { id, accountId, caId, serialNumber, source: 'manual', reason: input.reason, revokedAt: deps.now().toISOString() };
+      const revocation: Revocation = {
+        id,
+        accountId,
+        caId,
+        serialNumber,
+        source: 'manual',
+        reason: input.reason,
+        revokedAt: deps.now().toISOString(),
+      };
       await commit(store, caller, {
         guards: [{ type: 'unchanged', kind: 'customCa', id: caId, rev: ca.rev }],
         puts: [{ kind: 'revocation', id, data: revocation, indexes: [indexes.revocationsOf(caId)], uniques: [] }],

@@ -19,8 +19,12 @@ export const defaultPageSize = 20;
 export function pageRequest(pageNumber: number | undefined, pageSize: number | undefined): PageRequest {
   const page = { pageNumber: pageNumber ?? 1, pageSize: pageSize ?? defaultPageSize };
   const ok =
-    Number.isInteger(page.pageNumber) && page.pageNumber >= 1 && page.pageNumber <= 500 &&
-    Number.isInteger(page.pageSize) && page.pageSize >= 1 && page.pageSize <= 100;
+    Number.isInteger(page.pageNumber) &&
+    page.pageNumber >= 1 &&
+    page.pageNumber <= 500 &&
+    Number.isInteger(page.pageSize) &&
+    page.pageSize >= 1 &&
+    page.pageSize <= 100;
   if (!ok) throw new ApiError('InvalidParameter.Paging', { details: page });
   return page;
 }

@@ -36,7 +36,9 @@ export function serverCertificatesService(deps: Deps) {
       const site = await requireSite(store, accountId, siteId);
       const blocks = input.certificate.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
       if (blocks.length === 0 || blocks.length > maxChainCertificates) {
-        throw new ApiError('InvalidParameter.ServerCertificate', { message: `Give 1 to ${maxChainCertificates} PEM certificates, leaf first.` });
+        throw new ApiError('InvalidParameter.ServerCertificate', {
+          message: `Give 1 to ${maxChainCertificates} PEM certificates, leaf first.`,
+        });
       }
       const [leafPem] = blocks as [string, ...string[]];
       const infos = blocks.map((block) => inspectCertificate(block));
@@ -74,7 +76,14 @@ export function serverCertificatesService(deps: Deps) {
         await commit(store, caller, {
           guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: current.rev }],
           puts: [{ kind: 'serverCertificate', id, data: certificate, indexes: [indexes.serverCertificatesOf(siteId)], uniques: [] }],
-          audit: [{ accountId, action: 'ServerCertificate.Upload', target: { kind: 'serverCertificate', id }, details: { hostnames: hostnames.join(',').slice(0, 2000) } }],
+          audit: [
+            {
+              accountId,
+              action: 'ServerCertificate.Upload',
+              target: { kind: 'serverCertificate', id },
+              details: { hostnames: hostnames.join(',').slice(0, 2000) },
+            },
+          ],
         });
       });
       return certificate;

@@ -87,10 +87,21 @@ export function sitesService(deps: Deps) {
           {
             // No site was added since the overlap check read them all.
             guards: [{ type: 'indexBelow', index: indexes.allSites, limit: seen + 1 }],
-            puts: [{ kind: 'site', id: site.id, data: site, indexes: siteIndexes(site), uniques: [{ name: uniques.siteName, value: site.name }] }],
+            puts: [
+              {
+                kind: 'site',
+                id: site.id,
+                data: site,
+                indexes: siteIndexes(site),
+                uniques: [{ name: uniques.siteName, value: site.name }],
+              },
+            ],
             audit: [{ accountId, action: 'Site.Create', target: { kind: 'site', id: site.id }, details: { name: site.name } }],
           },
-          (guard) => (guard === -1 ? new ApiError('Conflict.SiteExists', { details: { name: site.name } }) : new ApiError('Conflict.ConcurrentChange')),
+          (guard) =>
+            guard === -1
+              ? new ApiError('Conflict.SiteExists', { details: { name: site.name } })
+              : new ApiError('Conflict.ConcurrentChange'),
         );
       });
       return site;
@@ -114,7 +125,9 @@ export function sitesService(deps: Deps) {
         const site: Site = { ...found.data, originUrl, updatedAt: deps.now().toISOString() };
         await commit(store, caller, {
           guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: found.rev }],
-          puts: [{ kind: 'site', id: siteId, data: site, indexes: siteIndexes(site), uniques: [{ name: uniques.siteName, value: site.name }] }],
+          puts: [
+            { kind: 'site', id: siteId, data: site, indexes: siteIndexes(site), uniques: [{ name: uniques.siteName, value: site.name }] },
+          ],
           audit: [{ accountId, action: 'Site.Update', target: { kind: 'site', id: siteId }, details: { originUrl } }],
         });
         return site;
@@ -151,7 +164,10 @@ export function sitesService(deps: Deps) {
         const deletes: Delete[] = [
           ...found.serverCerts.map((d) => ({ kind: 'serverCertificate' as const, id: d.id })),
           ...found.clientCerts.map((d) => ({ kind: 'clientCertificate' as const, id: d.id })),
-          ...found.customCas.flatMap((d) => [{ kind: 'customCa' as const, id: d.id }, { kind: 'customCaCrl' as const, id: d.id }]),
+          ...found.customCas.flatMap((d) => [
+            { kind: 'customCa' as const, id: d.id },
+            { kind: 'customCaCrl' as const, id: d.id },
+          ]),
           ...found.caRevocations.map((d) => ({ kind: 'revocation' as const, id: d.id })),
           ...found.bindings.map((d: Stored<Binding>) => ({ kind: 'binding' as const, id: d.id })),
         ];

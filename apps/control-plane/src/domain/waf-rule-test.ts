@@ -1,5 +1,12 @@
 import { createTrustStore, inspectCertificate } from '@portcullis/pki';
-import { NO_CLIENT_CERT, compileRuleset, type ClientCertError, type ClientCertFacts, type Decision, type RequestFacts } from '@portcullis/waf';
+import {
+  NO_CLIENT_CERT,
+  compileRuleset,
+  type ClientCertError,
+  type ClientCertFacts,
+  type Decision,
+  type RequestFacts,
+} from '@portcullis/waf';
 import type { WafAction } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -49,9 +56,13 @@ export function wafRuleTestService(deps: Deps) {
     const info = inspectCertificate(request.certificatePem);
     const trust = await loadSiteTrust(store, siteId);
     const caIds = casForHost(trust, host);
-    const check = caIds.length === 0
-      ? ({ ok: false, reason: 'untrusted' } as const)
-      : createTrustStore(caIds.map((id) => ({ id, certificate: trust.certificates.get(id)! }))).verify(request.certificatePem, deps.now());
+    const check =
+      caIds.length === 0
+        ? ({ ok: false, reason: 'untrusted' } as const)
+        : createTrustStore(caIds.map((id) => ({ id, certificate: trust.certificates.get(id)! }))).verify(
+            request.certificatePem,
+            deps.now(),
+          );
     const revoked = check.ok && (await isRevoked(store, check.ca.id, info.serialNumber));
     const error: ClientCertError = !check.ok ? check.reason : revoked ? 'revoked' : '';
     return {
@@ -70,7 +81,11 @@ export function wafRuleTestService(deps: Deps) {
   }
 
   return {
-    async evaluate(caller: Caller, siteId: string, input: { expression?: string; action?: WafAction; request: SampleRequest }): Promise<RuleTestResult> {
+    async evaluate(
+      caller: Caller,
+      siteId: string,
+      input: { expression?: string; action?: WafAction; request: SampleRequest },
+    ): Promise<RuleTestResult> {
       const accountId = accountOf(caller);
       await requireSite(store, accountId, siteId);
       const definitions =

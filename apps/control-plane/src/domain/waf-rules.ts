@@ -70,7 +70,9 @@ export function wafRulesService(deps: Deps) {
       const version = await commit(store, caller, {
         // The site guard keeps rules from landing under a site deleted meanwhile.
         guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: site.rev }, guardFor(held, siteId)],
-        ...(rules.length > 0 ? { puts: [{ kind: 'wafRuleset', id: siteId, data: ruleset, indexes: [], uniques: [] }] } : { deletes: [{ kind: 'wafRuleset', id: siteId }] }),
+        ...(rules.length > 0
+          ? { puts: [{ kind: 'wafRuleset', id: siteId, data: ruleset, indexes: [], uniques: [] }] }
+          : { deletes: [{ kind: 'wafRuleset', id: siteId }] }),
         audit: [{ accountId, action, target: { kind: 'wafRuleset', id: siteId }, details: { ruleId, rules: rules.length } }],
       });
       return { rules, warnings, version };

@@ -26,9 +26,21 @@ describe('AccountService over gRPC', () => {
     const { response } = await f.api.accounts.createAccount({ name: 'Defaults' }, f.adminToken);
     expect(response.account!.plan).toEqual({ customCaQuota: 5 });
     await expectFailure(f.api.accounts.createAccount({ name: '' }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter.Name');
-    await expectFailure(f.api.accounts.createAccount({ name: 'x'.repeat(129) }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter.Name');
-    await expectFailure(f.api.accounts.createAccount({ name: 'tab\there' }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter.Name');
-    await expectFailure(f.api.accounts.createAccount({ name: 'Big', plan: { customCaQuota: 1001 } }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter.Plan');
+    await expectFailure(
+      f.api.accounts.createAccount({ name: 'x'.repeat(129) }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Name',
+    );
+    await expectFailure(
+      f.api.accounts.createAccount({ name: 'tab\there' }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Name',
+    );
+    await expectFailure(
+      f.api.accounts.createAccount({ name: 'Big', plan: { customCaQuota: 1001 } }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Plan',
+    );
   });
 
   it('keeps account creation and listing to the administrator', async () => {
@@ -44,8 +56,16 @@ describe('AccountService over gRPC', () => {
     const second = (await f.api.accounts.listAccounts({ page: { pageNumber: 2, pageSize: 1 } }, f.adminToken)).response;
     expect(second.page).toEqual({ totalCount: all.page!.totalCount, pageNumber: 2, pageSize: 1 });
     expect(second.accounts).toEqual([all.accounts[1]]);
-    await expectFailure(f.api.accounts.listAccounts({ page: { pageSize: 101 } }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter.Paging');
-    await expectFailure(f.api.accounts.listAccounts({ page: { pageNumber: 501 } }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter.Paging');
+    await expectFailure(
+      f.api.accounts.listAccounts({ page: { pageSize: 101 } }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Paging',
+    );
+    await expectFailure(
+      f.api.accounts.listAccounts({ page: { pageNumber: 501 } }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Paging',
+    );
   });
 
   it('shows an account to itself and the administrator, and hides it from other accounts', async () => {
@@ -54,9 +74,17 @@ describe('AccountService over gRPC', () => {
     expect((await f.api.accounts.getAccount({ accountId: a.accountId }, a.apiKey)).response.account!.id).toBe(a.accountId);
     expect((await f.api.accounts.getAccount({ accountId: a.accountId }, f.adminToken)).response.account!.id).toBe(a.accountId);
     await expectFailure(f.api.accounts.getAccount({ accountId: a.accountId }, b.apiKey), status.NOT_FOUND, 'NotFound.Account');
-    await expectFailure(f.api.accounts.getAccount({ accountId: 'acc_00000000000000000000' }, f.adminToken), status.NOT_FOUND, 'NotFound.Account');
+    await expectFailure(
+      f.api.accounts.getAccount({ accountId: 'acc_00000000000000000000' }, f.adminToken),
+      status.NOT_FOUND,
+      'NotFound.Account',
+    );
     await expectFailure(f.api.accounts.getAccount({ accountId: '' }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(f.api.accounts.getAccount({ accountId: 'a'.repeat(65) }, f.adminToken), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(
+      f.api.accounts.getAccount({ accountId: 'a'.repeat(65) }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter',
+    );
   });
 
   it('creates, lists and revokes API keys; a revoked key stops working at once', async () => {
@@ -65,15 +93,31 @@ describe('AccountService over gRPC', () => {
     const created = (await f.api.accounts.createApiKey({ accountId: a.accountId, name: 'ci' }, a.apiKey)).response;
     expect(created.apiKey).toMatchObject({ accountId: a.accountId, name: 'ci', revokedAt: '' });
     await f.api.sites.listSites({}, created.apiKeySecret);
-    await expectFailure(f.api.accounts.createApiKey({ accountId: a.accountId, name: '' }, a.apiKey), status.INVALID_ARGUMENT, 'InvalidParameter.Name');
-    await expectFailure(f.api.accounts.createApiKey({ accountId: a.accountId, name: 'theirs' }, b.apiKey), status.NOT_FOUND, 'NotFound.Account');
+    await expectFailure(
+      f.api.accounts.createApiKey({ accountId: a.accountId, name: '' }, a.apiKey),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Name',
+    );
+    await expectFailure(
+      f.api.accounts.createApiKey({ accountId: a.accountId, name: 'theirs' }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Account',
+    );
 
     const listed = (await f.api.accounts.listApiKeys({ accountId: a.accountId, page: { pageSize: 10 } }, f.adminToken)).response;
     expect(listed.apiKeys.map((k) => k.name)).toEqual(['initial', 'ci']);
     await expectFailure(f.api.accounts.listApiKeys({ accountId: a.accountId }, b.apiKey), status.NOT_FOUND, 'NotFound.Account');
 
-    await expectFailure(f.api.accounts.revokeApiKey({ accountId: a.accountId, keyId: created.apiKey!.id }, b.apiKey), status.NOT_FOUND, 'NotFound.Account');
-    await expectFailure(f.api.accounts.revokeApiKey({ accountId: a.accountId, keyId: 'key_00000000000000000000' }, a.apiKey), status.NOT_FOUND, 'NotFound.ApiKey');
+    await expectFailure(
+      f.api.accounts.revokeApiKey({ accountId: a.accountId, keyId: created.apiKey!.id }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Account',
+    );
+    await expectFailure(
+      f.api.accounts.revokeApiKey({ accountId: a.accountId, keyId: 'key_00000000000000000000' }, a.apiKey),
+      status.NOT_FOUND,
+      'NotFound.ApiKey',
+    );
     const revoked = (await f.api.accounts.revokeApiKey({ accountId: a.accountId, keyId: created.apiKey!.id }, a.apiKey)).response;
     expect(revoked.apiKey!.revokedAt).not.toBe('');
     await expectFailure(f.api.sites.listSites({}, created.apiKeySecret), status.UNAUTHENTICATED, 'Auth.InvalidKey');

@@ -22,7 +22,12 @@ describe('admin gRPC server with TLS from PORTCULLIS_GRPC_TLS_*', () => {
       PORTCULLIS_GRPC_TLS_KEY_FILE: dir.write('server.key', leaf.keyPem),
     };
     const config = loadConfig(env);
-    server = await startAdminGrpcServer({ services: f.services, host: '127.0.0.1', port: 0, credentials: tlsServerCredentials(config.grpcTls!) });
+    server = await startAdminGrpcServer({
+      services: f.services,
+      host: '127.0.0.1',
+      port: 0,
+      credentials: tlsServerCredentials(config.grpcTls!),
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -43,7 +48,10 @@ describe('admin gRPC server with TLS from PORTCULLIS_GRPC_TLS_*', () => {
 
   it('refuses plaintext clients and clients that do not trust the certificate', async () => {
     const { apiKey } = await f.newAccount();
-    for (const channel of [credentials.createInsecure(), credentials.createSsl(Buffer.from((await TestCa.create(dir, 'stranger')).certificatePem))]) {
+    for (const channel of [
+      credentials.createInsecure(),
+      credentials.createSsl(Buffer.from((await TestCa.create(dir, 'stranger')).certificatePem)),
+    ]) {
       const api = adminApi(`localhost:${server.port}`, channel);
       try {
         const error = (await api.sites.listSites({}, apiKey).catch((e: unknown) => e)) as ServiceError;
@@ -58,6 +66,8 @@ describe('admin gRPC server with TLS from PORTCULLIS_GRPC_TLS_*', () => {
     expect(loadConfig({ PORTCULLIS_DATA_DIR: dir.path('data') }).grpcTls).toBeUndefined();
     expect(() => loadConfig({ ...env, PORTCULLIS_GRPC_TLS_KEY_FILE: '' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...env, PORTCULLIS_GRPC_TLS_CERT_FILE: '' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...env, PORTCULLIS_GRPC_TLS_KEY_FILE: dir.path('missing.key') })).toThrow(/cannot read .*missing\.key: ENOENT/);
+    expect(() => loadConfig({ ...env, PORTCULLIS_GRPC_TLS_KEY_FILE: dir.path('missing.key') })).toThrow(
+      /cannot read .*missing\.key: ENOENT/,
+    );
   });
 });

@@ -26,7 +26,10 @@ describe('admin gRPC server', () => {
     ]);
     let methods = 0;
     for (const definition of adminServiceDefinitions.values()) {
-      const api = apiOf(definition, `127.0.0.1:${f.server.port}`) as unknown as Record<string, (request: object, token: undefined) => Promise<unknown>>;
+      const api = apiOf(definition, `127.0.0.1:${f.server.port}`) as unknown as Record<
+        string,
+        (request: object, token: undefined) => Promise<unknown>
+      >;
       for (const method of Object.keys(definition)) {
         const error = (await api[method]!({}, undefined).catch((e: unknown) => e)) as ServiceError;
         // UNIMPLEMENTED would mean the method is not registered.
@@ -65,7 +68,10 @@ describe('admin gRPC server', () => {
   });
 
   it('gives each call its own request id, sends it back, and records it in the audit log', async () => {
-    const first = await f.api.sites.createSite({ name: `${randomBytes(4).toString('hex')}.example.com`, originUrl: 'https://o.example.net' }, account.apiKey);
+    const first = await f.api.sites.createSite(
+      { name: `${randomBytes(4).toString('hex')}.example.com`, originUrl: 'https://o.example.net' },
+      account.apiKey,
+    );
     const second = await f.api.sites.listSites({}, account.apiKey);
     const id = first.headers.get('x-request-id')[0] as string;
     expect(id).toMatch(/^req_[0-9a-f]{16}$/);
@@ -90,7 +96,9 @@ describe('admin gRPC server', () => {
       'NotFound.CaCertificate',
     );
     const tooBig = Buffer.alloc(64 * 1024 * 1024 + 1, 0x41);
-    const error = await f.api.customCas.uploadClientCaCrl({ siteId: site.id, id: 'x', crl: tooBig }, account.apiKey).catch((e: ServiceError) => e);
+    const error = await f.api.customCas
+      .uploadClientCaCrl({ siteId: site.id, id: 'x', crl: tooBig }, account.apiKey)
+      .catch((e: ServiceError) => e);
     expect((error as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
   });
 
@@ -98,7 +106,10 @@ describe('admin gRPC server', () => {
     const log = { error: vi.fn() };
     const failing = {
       ...f.services,
-      sites: { ...f.services.sites, get: async () => Promise.reject(new Error('sqlite: database disk image is malformed at /secret/path')) },
+      sites: {
+        ...f.services.sites,
+        get: async () => Promise.reject(new Error('sqlite: database disk image is malformed at /secret/path')),
+      },
     };
     const server = await startAdminGrpcServer({ services: failing, host: '127.0.0.1', port: 0, log });
     const api = adminApi(`127.0.0.1:${server.port}`);
@@ -115,7 +126,12 @@ describe('admin gRPC server', () => {
   });
 
   it('limits each caller’s rate like the HTTP API, as RESOURCE_EXHAUSTED', async () => {
-    const server = await startAdminGrpcServer({ services: f.services, host: '127.0.0.1', port: 0, rateLimit: { perSecond: 0.001, burst: 2 } });
+    const server = await startAdminGrpcServer({
+      services: f.services,
+      host: '127.0.0.1',
+      port: 0,
+      rateLimit: { perSecond: 0.001, burst: 2 },
+    });
     const api = adminApi(`127.0.0.1:${server.port}`);
     try {
       await api.sites.listSites({}, account.apiKey);

@@ -87,7 +87,9 @@ export async function startAdminGrpcServer(options: AdminGrpcServerOptions): Pro
 
   const address = `${isIP(options.host) === 6 ? `[${options.host}]` : options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   return { port, close: () => shutdown(server) };
 }

@@ -30,7 +30,11 @@ describe('AuditLogService over gRPC', () => {
 
     const second = (await f.api.auditLog.listAuditLog({ page: { pageNumber: 2, pageSize: 3 } }, apiKey)).response;
     expect(second.entries.map((e) => e.action)).toEqual(['Account.Create']);
-    await expectFailure(f.api.auditLog.listAuditLog({ page: { pageNumber: 501 } }, apiKey), status.INVALID_ARGUMENT, 'InvalidParameter.Paging');
+    await expectFailure(
+      f.api.auditLog.listAuditLog({ page: { pageNumber: 501 } }, apiKey),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Paging',
+    );
   });
 
   it('shows an account nothing of another’s, and is for accounts only', async () => {

@@ -32,12 +32,21 @@ describe('ClientCertificateService over gRPC', () => {
   it('issues a certificate with a generated ECC key by default; the key is in the create response only', async () => {
     const { response } = await create({});
     const cert = response.clientCertificate!;
-    expect(cert).toMatchObject({ siteId: site.id, status: 'active', validityDays: 365, keySource: 'system', caCertificateId: a.accountId, revokedAt: '' });
+    expect(cert).toMatchObject({
+      siteId: site.id,
+      status: 'active',
+      validityDays: 365,
+      keySource: 'system',
+      caCertificateId: a.accountId,
+      revokedAt: '',
+    });
     expect(cert.facts!.commonName).toBe(cert.id);
     const x509 = new X509Certificate(cert.certificate);
     expect(x509.publicKey.asymmetricKeyType).toBe('ec');
     expect(response.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-    expect(createPublicKey(createPrivateKey(response.privateKey)).export({ type: 'spki', format: 'der' })).toEqual(x509.publicKey.export({ type: 'spki', format: 'der' }));
+    expect(createPublicKey(createPrivateKey(response.privateKey)).export({ type: 'spki', format: 'der' })).toEqual(
+      x509.publicKey.export({ type: 'spki', format: 'der' }),
+    );
     expect(response.pkcs12.length).toBe(0);
     expect(openssl(['verify', '-CAfile', accountCaFile], cert.certificate)).toContain('OK');
 
@@ -90,7 +99,11 @@ describe('ClientCertificateService over gRPC', () => {
     await expectFailure(create({ pkeyType: 7 as adminV1.PkeyType }), status.INVALID_ARGUMENT, 'InvalidParameter.PkeyType');
     await expectFailure(create({ pkcs12Password: 'short' }), status.INVALID_ARGUMENT, 'InvalidParameter.Pkcs12Password');
     await expectFailure(create({ pkcs12Password: 'x'.repeat(129) }), status.INVALID_ARGUMENT, 'InvalidParameter.Pkcs12Password');
-    await expectFailure(create({ csr, pkcs12Password: 'long enough password' }), status.INVALID_ARGUMENT, 'InvalidParameter.Pkcs12Password');
+    await expectFailure(
+      create({ csr, pkcs12Password: 'long enough password' }),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Pkcs12Password',
+    );
     await expectFailure(create({ csr: 'not a csr' }), status.INVALID_ARGUMENT, 'Csr.Malformed');
     await expectFailure(create({ csr: 'x'.repeat(16_385) }), status.INVALID_ARGUMENT, 'InvalidParameter');
     await expectFailure(create({ commonName: 'x'.repeat(65) }), status.INVALID_ARGUMENT, 'InvalidParameter');
@@ -102,12 +115,25 @@ describe('ClientCertificateService over gRPC', () => {
   it('revokes only with confirmation, activates again, and refuses a status it already has', async () => {
     const id = (await create({})).response.clientCertificate!.id;
     const ref = { siteId: site.id, id };
-    await expectFailure(f.api.clientCertificates.revokeClientCertificate(ref, a.apiKey), status.INVALID_ARGUMENT, 'InvalidParameter.Confirmation');
-    await expectFailure(f.api.clientCertificates.revokeClientCertificate({ ...ref, confirm: true }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
-    const revoked = (await f.api.clientCertificates.revokeClientCertificate({ ...ref, confirm: true }, a.apiKey)).response.clientCertificate!;
+    await expectFailure(
+      f.api.clientCertificates.revokeClientCertificate(ref, a.apiKey),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Confirmation',
+    );
+    await expectFailure(
+      f.api.clientCertificates.revokeClientCertificate({ ...ref, confirm: true }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Site',
+    );
+    const revoked = (await f.api.clientCertificates.revokeClientCertificate({ ...ref, confirm: true }, a.apiKey)).response
+      .clientCertificate!;
     expect(revoked.status).toBe('revoked');
     expect(revoked.revokedAt).not.toBe('');
-    await expectFailure(f.api.clientCertificates.revokeClientCertificate({ ...ref, confirm: true }, a.apiKey), status.FAILED_PRECONDITION, 'Conflict.Status');
+    await expectFailure(
+      f.api.clientCertificates.revokeClientCertificate({ ...ref, confirm: true }, a.apiKey),
+      status.FAILED_PRECONDITION,
+      'Conflict.Status',
+    );
     const active = (await f.api.clientCertificates.activateClientCertificate(ref, a.apiKey)).response.clientCertificate!;
     expect(active).toMatchObject({ status: 'active', revokedAt: '' });
     await expectFailure(f.api.clientCertificates.activateClientCertificate(ref, a.apiKey), status.FAILED_PRECONDITION, 'Conflict.Status');
@@ -119,17 +145,43 @@ describe('ClientCertificateService over gRPC', () => {
     for (let i = 0; i < 3; i++) {
       ids.push((await f.api.clientCertificates.createClientCertificate({ siteId: other.id }, a.apiKey)).response.clientCertificate!.id);
     }
-    const page = (await f.api.clientCertificates.listClientCertificates({ siteId: other.id, page: { pageNumber: 2, pageSize: 2 } }, a.apiKey)).response;
+    const page = (
+      await f.api.clientCertificates.listClientCertificates({ siteId: other.id, page: { pageNumber: 2, pageSize: 2 } }, a.apiKey)
+    ).response;
     expect(page.page).toEqual({ totalCount: 3, pageNumber: 2, pageSize: 2 });
     expect(page.clientCertificates.map((c) => c.id)).toEqual([ids[2]]);
     await expectFailure(f.api.clientCertificates.listClientCertificates({ siteId: other.id }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
-    await expectFailure(f.api.clientCertificates.listClientCertificates({ siteId: other.id, page: { pageSize: 101 } }, a.apiKey), status.INVALID_ARGUMENT, 'InvalidParameter.Paging');
+    await expectFailure(
+      f.api.clientCertificates.listClientCertificates({ siteId: other.id, page: { pageSize: 101 } }, a.apiKey),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.Paging',
+    );
 
-    await expectFailure(f.api.clientCertificates.getClientCertificate({ siteId: other.id, id: ids[0] }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
-    await expectFailure(f.api.clientCertificates.getClientCertificate({ siteId: site.id, id: ids[0] }, a.apiKey), status.NOT_FOUND, 'NotFound.ClientCertificate');
-    await expectFailure(f.api.clientCertificates.deleteClientCertificate({ siteId: other.id, id: ids[0] }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
+    await expectFailure(
+      f.api.clientCertificates.getClientCertificate({ siteId: other.id, id: ids[0] }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Site',
+    );
+    await expectFailure(
+      f.api.clientCertificates.getClientCertificate({ siteId: site.id, id: ids[0] }, a.apiKey),
+      status.NOT_FOUND,
+      'NotFound.ClientCertificate',
+    );
+    await expectFailure(
+      f.api.clientCertificates.deleteClientCertificate({ siteId: other.id, id: ids[0] }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Site',
+    );
     expect((await f.api.clientCertificates.deleteClientCertificate({ siteId: other.id, id: ids[0] }, a.apiKey)).response).toEqual({});
-    await expectFailure(f.api.clientCertificates.getClientCertificate({ siteId: other.id, id: ids[0] }, a.apiKey), status.NOT_FOUND, 'NotFound.ClientCertificate');
-    await expectFailure(f.api.clientCertificates.deleteClientCertificate({ siteId: other.id, id: ids[0] }, a.apiKey), status.NOT_FOUND, 'NotFound.ClientCertificate');
+    await expectFailure(
+      f.api.clientCertificates.getClientCertificate({ siteId: other.id, id: ids[0] }, a.apiKey),
+      status.NOT_FOUND,
+      'NotFound.ClientCertificate',
+    );
+    await expectFailure(
+      f.api.clientCertificates.deleteClientCertificate({ siteId: other.id, id: ids[0] }, a.apiKey),
+      status.NOT_FOUND,
+      'NotFound.ClientCertificate',
+    );
   });
 });

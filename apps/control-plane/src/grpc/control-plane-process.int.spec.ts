@@ -30,7 +30,13 @@ describe('control plane process: gRPC admin beside HTTP', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTCULLIS_')));
     const started = spawn(process.execPath, ['apps/control-plane/src/main.ts'], {
       cwd: repoRoot,
-      env: { ...env, PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_HTTP_PORT: String(httpPort), PORTCULLIS_GRPC_PORT: String(grpcPort), PORTCULLIS_LOG_LEVEL: 'warn' },
+      env: {
+        ...env,
+        PORTCULLIS_DATA_DIR: dataDir,
+        PORTCULLIS_HTTP_PORT: String(httpPort),
+        PORTCULLIS_GRPC_PORT: String(grpcPort),
+        PORTCULLIS_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -42,25 +48,38 @@ describe('control plane process: gRPC admin beside HTTP', () => {
 
     // gRPC starts after HTTP: once a gRPC connection is up, both are.
     const probe = new adminV1.AccountServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
-    const ready = new Promise<void>((resolve, reject) => probe.waitForReady(Date.now() + 20_000, (error) => (error ? reject(error) : resolve())));
-    await Promise.race([ready, exited.then((e) => Promise.reject(new Error(`control plane exited early (${JSON.stringify(e)}): ${output}`)))]);
+    const ready = new Promise<void>((resolve, reject) =>
+      probe.waitForReady(Date.now() + 20_000, (error) => (error ? reject(error) : resolve())),
+    );
+    await Promise.race([
+      ready,
+      exited.then((e) => Promise.reject(new Error(`control plane exited early (${JSON.stringify(e)}): ${output}`))),
+    ]);
     probe.close();
 
     const adminToken = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
     api = adminApi(`127.0.0.1:${grpcPort}`);
     const account = (await api.accounts.createAccount({ name: 'Process test' }, adminToken)).response;
     const apiKey = account.apiKeySecret;
-    const site = (await api.sites.createSite({ name: 'process.example.com', originUrl: 'https://origin.example.net' }, apiKey)).response.site!;
+    const site = (await api.sites.createSite({ name: 'process.example.com', originUrl: 'https://origin.example.net' }, apiKey)).response
+      .site!;
     const created = await api.clientCertificates.createClientCertificate({ siteId: site.id, commonName: 'device-1' }, apiKey);
     const certificate = created.response.clientCertificate!;
-    const bound = await api.customCas.setClientCaCertificateHostnames({ siteId: site.id, id: '', hostnames: ['api.process.example.com'] }, apiKey);
+    const bound = await api.customCas.setClientCaCertificateHostnames(
+      { siteId: site.id, id: '', hostnames: ['api.process.example.com'] },
+      apiKey,
+    );
 
     const http = async (route: string) => {
       const answer = await fetch(`http://127.0.0.1:${httpPort}${route}`, { headers: { authorization: `Bearer ${apiKey}` } });
       expect(answer.status, route).toBe(200);
       return (await answer.json()) as Record<string, unknown>;
     };
-    expect(await http(`/v1/sites/${site.id}`)).toMatchObject({ id: site.id, name: 'process.example.com', originUrl: 'https://origin.example.net' });
+    expect(await http(`/v1/sites/${site.id}`)).toMatchObject({
+      id: site.id,
+      name: 'process.example.com',
+      originUrl: 'https://origin.example.net',
+    });
     expect(await http(`/v1/sites/${site.id}/client-certificates/${certificate.id}`)).toMatchObject({
       id: certificate.id,
       status: 'active',
@@ -68,7 +87,11 @@ describe('control plane process: gRPC admin beside HTTP', () => {
       serialNumber: certificate.facts!.serialNumber,
       certificate: certificate.certificate,
     });
-    expect(await http(`/v1/sites/${site.id}/ca-bindings/account`)).toEqual({ siteId: site.id, caId: 'account', hostnames: ['api.process.example.com'] });
+    expect(await http(`/v1/sites/${site.id}/ca-bindings/account`)).toEqual({
+      siteId: site.id,
+      caId: 'account',
+      hostnames: ['api.process.example.com'],
+    });
     expect((await http('/v1/account-ca')).id).toBe(account.account!.id);
     const audit = (await http('/v1/audit-log')) as { items: { action: string; requestId: string }[] };
     expect(audit.items.find((e) => e.action === 'Binding.Set')?.requestId).toBe(bound.headers.get('x-request-id')[0]);

@@ -23,11 +23,16 @@ describe('SiteService over gRPC', () => {
   });
 
   it('creates a site, normalising its zone and origin, and refuses a zone already taken', async () => {
-    const created = (await f.api.sites.createSite({ name: 'Bücher.Example.', originUrl: 'https://origin.example.net:8443/' }, a.apiKey)).response.site!;
+    const created = (await f.api.sites.createSite({ name: 'Bücher.Example.', originUrl: 'https://origin.example.net:8443/' }, a.apiKey))
+      .response.site!;
     expect(created).toMatchObject({ name: 'xn--bcher-kva.example', originUrl: 'https://origin.example.net:8443' });
     expect(created.id).toMatch(/^site_/);
     expect(created.createdAt).toBe(created.updatedAt);
-    await expectFailure(f.api.sites.createSite({ name: 'bücher.example', originUrl: 'https://o.example.net' }, b.apiKey), status.ALREADY_EXISTS, 'Conflict.SiteExists');
+    await expectFailure(
+      f.api.sites.createSite({ name: 'bücher.example', originUrl: 'https://o.example.net' }, b.apiKey),
+      status.ALREADY_EXISTS,
+      'Conflict.SiteExists',
+    );
   });
 
   it('refuses bad site input with the HTTP API’s codes and bounds', async () => {
@@ -55,8 +60,16 @@ describe('SiteService over gRPC', () => {
 
     const updated = (await f.api.sites.updateSite({ siteId: site.id, originUrl: 'http://10.0.0.7:8080' }, a.apiKey)).response.site!;
     expect(updated).toMatchObject({ id: site.id, name: site.name, originUrl: 'http://10.0.0.7:8080' });
-    await expectFailure(f.api.sites.updateSite({ siteId: site.id, originUrl: 'javascript:alert(1)' }, a.apiKey), status.INVALID_ARGUMENT, 'InvalidParameter.OriginUrl');
-    await expectFailure(f.api.sites.updateSite({ siteId: site.id, originUrl: 'https://x.example.net' }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
+    await expectFailure(
+      f.api.sites.updateSite({ siteId: site.id, originUrl: 'javascript:alert(1)' }, a.apiKey),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.OriginUrl',
+    );
+    await expectFailure(
+      f.api.sites.updateSite({ siteId: site.id, originUrl: 'https://x.example.net' }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Site',
+    );
 
     await expectFailure(f.api.sites.deleteSite({ siteId: site.id }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
     expect((await f.api.sites.deleteSite({ siteId: site.id }, a.apiKey)).response).toEqual({});
@@ -68,7 +81,8 @@ describe('SiteService over gRPC', () => {
     const site = await f.newSite(a.apiKey);
     const leaf = ca.leaf('www', [`www.${site.name}`, `*.api.${site.name}`, 'elsewhere.example.org']);
     const chain = `${leaf.certificatePem}${ca.certificatePem}`;
-    const uploaded = (await f.api.sites.uploadServerCertificate({ siteId: site.id, certificate: chain, privateKey: leaf.keyPem }, a.apiKey)).response.serverCertificate!;
+    const uploaded = (await f.api.sites.uploadServerCertificate({ siteId: site.id, certificate: chain, privateKey: leaf.keyPem }, a.apiKey))
+      .response.serverCertificate!;
     const x509 = new X509Certificate(leaf.certificatePem);
     expect(uploaded).toMatchObject({ siteId: site.id, hostnames: [`www.${site.name}`, `*.api.${site.name}`] });
     expect(uploaded.facts).toMatchObject({
@@ -86,17 +100,26 @@ describe('SiteService over gRPC', () => {
     expect(JSON.stringify(listed)).not.toContain(keyBody);
     await expectFailure(f.api.sites.listServerCertificates({ siteId: site.id }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
 
-    await expectFailure(f.api.sites.deleteServerCertificate({ siteId: site.id, id: uploaded.id }, b.apiKey), status.NOT_FOUND, 'NotFound.Site');
+    await expectFailure(
+      f.api.sites.deleteServerCertificate({ siteId: site.id, id: uploaded.id }, b.apiKey),
+      status.NOT_FOUND,
+      'NotFound.Site',
+    );
     await f.api.sites.deleteServerCertificate({ siteId: site.id, id: uploaded.id }, a.apiKey);
     expect((await f.api.sites.listServerCertificates({ siteId: site.id }, a.apiKey)).response.serverCertificates).toEqual([]);
-    await expectFailure(f.api.sites.deleteServerCertificate({ siteId: site.id, id: uploaded.id }, a.apiKey), status.NOT_FOUND, 'NotFound.ServerCertificate');
+    await expectFailure(
+      f.api.sites.deleteServerCertificate({ siteId: site.id, id: uploaded.id }, a.apiKey),
+      status.NOT_FOUND,
+      'NotFound.ServerCertificate',
+    );
   });
 
   it('refuses server certificates that do not fit the site or their key', async () => {
     const site = await f.newSite(a.apiKey);
     const mine = ca.leaf('mine', [`app.${site.name}`]);
     const other = ca.leaf('other', ['app.example.org']);
-    const upload = (certificate: string, privateKey: string) => f.api.sites.uploadServerCertificate({ siteId: site.id, certificate, privateKey }, a.apiKey);
+    const upload = (certificate: string, privateKey: string) =>
+      f.api.sites.uploadServerCertificate({ siteId: site.id, certificate, privateKey }, a.apiKey);
     await expectFailure(upload(mine.certificatePem, other.keyPem), status.INVALID_ARGUMENT, 'InvalidParameter.CertificateKeyMismatch');
     await expectFailure(upload(other.certificatePem, other.keyPem), status.INVALID_ARGUMENT, 'InvalidParameter.ServerCertificate');
     await expectFailure(upload(ca.certificatePem, mine.keyPem), status.INVALID_ARGUMENT, 'InvalidParameter.ServerCertificate');
@@ -111,7 +134,10 @@ describe('SiteService over gRPC', () => {
     const again = (await f.api.sites.getAccountCa({}, a.apiKey)).response;
     expect(again).toEqual(first);
     expect(first.id).toBe(a.accountId);
-    expect(first.facts).toMatchObject({ commonName: `Portcullis client CA ${a.accountId}`, pubkeyAlgorithm: expect.stringMatching(/ec|EC/) });
+    expect(first.facts).toMatchObject({
+      commonName: `Portcullis client CA ${a.accountId}`,
+      pubkeyAlgorithm: expect.stringMatching(/ec|EC/),
+    });
     expect(new X509Certificate(first.certificate).ca).toBe(true);
     expect(JSON.stringify(first)).not.toMatch(/PRIVATE KEY|ciphertext|wrappedKey/);
     expect((await f.api.sites.getAccountCa({}, b.apiKey)).response.id).toBe(b.accountId);

@@ -1,5 +1,13 @@
 import { Type } from 'typebox';
-import type { AccountCa, CertificateFacts, ClientCertificate, CustomCa, CustomCaCrl, Revocation, ServerCertificate } from '../domain/entities.ts';
+import type {
+  AccountCa,
+  CertificateFacts,
+  ClientCertificate,
+  CustomCa,
+  CustomCaCrl,
+  Revocation,
+  ServerCertificate,
+} from '../domain/entities.ts';
 import { Timestamp } from './schemas.ts';
 
 /**

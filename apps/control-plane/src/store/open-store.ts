@@ -18,7 +18,10 @@ export async function openStore(location: StoreLocation, options: { onConnection
     mkdirSync(path.dirname(location.sqlitePath), { recursive: true });
     return createSqliteStore({ path: location.sqlitePath });
   }
-  const store = await createRedisStore({ url: location.redisUrl, ...(options.onConnectionError ? { onConnectionError: options.onConnectionError } : {}) });
+  const store = await createRedisStore({
+    url: location.redisUrl,
+    ...(options.onConnectionError ? { onConnectionError: options.onConnectionError } : {}),
+  });
   const durability = store.durability();
   if (durability.status !== 'durable') {
     process.emitWarning(`Redis durability ${durability.status}: ${durability.detail}`, { code: 'PORTCULLIS_REDIS_DURABILITY' });

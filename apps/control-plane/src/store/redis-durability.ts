@@ -51,6 +51,9 @@ function classifyDurability(settings: ReadonlyMap<string, string>): RedisDurabil
     case 'everysec':
       return of('at-risk', 'appendfsync everysec: a host crash loses up to about 1 s (2 s if the disk stalls) of acknowledged commits');
     default:
-      return of('at-risk', `appendfsync ${appendfsync ?? '(unreported)'}: the OS decides when to flush; a host crash loses up to ~30 s of acknowledged commits`);
+      return of(
+        'at-risk',
+        `appendfsync ${appendfsync ?? '(unreported)'}: the OS decides when to flush; a host crash loses up to ~30 s of acknowledged commits`,
+      );
   }
 }

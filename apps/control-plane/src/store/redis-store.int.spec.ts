@@ -70,7 +70,10 @@ const write = (parts: Partial<Write>): Write => ({
 describe('redis store', () => {
   /** The restart tests drop connections on purpose; keep the expected errors off stderr. */
   const quiet = () => {};
-  async function withStore<T>(run: (store: RedisStore, prefix: string) => Promise<T>, options: { changeRetention?: number; url?: string } = {}): Promise<T> {
+  async function withStore<T>(
+    run: (store: RedisStore, prefix: string) => Promise<T>,
+    options: { changeRetention?: number; url?: string } = {},
+  ): Promise<T> {
     const prefix = freshPrefix();
     const store = await createRedisStore({ url: redis.url, prefix, onConnectionError: quiet, ...options });
     try {
@@ -108,7 +111,9 @@ describe('redis store', () => {
         const store = await openStore({ redisUrl: redis.url });
         await store.close();
         await new Promise((resolve) => setImmediate(resolve));
-        expect(warnings).toEqual([expect.objectContaining({ code: 'PORTCULLIS_REDIS_DURABILITY', message: expect.stringContaining('everysec') })]);
+        expect(warnings).toEqual([
+          expect.objectContaining({ code: 'PORTCULLIS_REDIS_DURABILITY', message: expect.stringContaining('everysec') }),
+        ]);
       } finally {
         process.off('warning', onWarning);
         await admin.config('SET', 'appendfsync', 'always');
@@ -119,7 +124,11 @@ describe('redis store', () => {
       await admin.config('SET', 'no-appendfsync-on-rewrite', 'yes');
       try {
         await withStore(async (store) => {
-          expect(store.durability()).toMatchObject({ status: 'at-risk', appendfsync: 'always', detail: expect.stringContaining('rewritten') });
+          expect(store.durability()).toMatchObject({
+            status: 'at-risk',
+            appendfsync: 'always',
+            detail: expect.stringContaining('rewritten'),
+          });
         });
       } finally {
         await admin.config('SET', 'no-appendfsync-on-rewrite', 'no');
@@ -240,7 +249,15 @@ describe('redis store', () => {
         for (let i = 0; i < 200; i++) {
           const result = await store.commit(
             write({
-              puts: [{ kind: 'site', id: `s${i}`, data: { i, name: `site ${i}` }, indexes: ['sites'], uniques: [{ name: 'siteName', value: `s${i}.example` }] }],
+              puts: [
+                {
+                  kind: 'site',
+                  id: `s${i}`,
+                  data: { i, name: `site ${i}` },
+                  indexes: ['sites'],
+                  uniques: [{ name: 'siteName', value: `s${i}.example` }],
+                },
+              ],
               audit: [{ accountId: 'acc-1', action: 'Site.Create', target: { kind: 'site', id: `s${i}` } }],
             }),
           );
@@ -280,7 +297,12 @@ describe('redis store', () => {
             try {
               outcomes.set(
                 id,
-                await store.commit(write({ guards: [{ type: 'absent', kind: 'site', id }], puts: [{ kind: 'site', id, data: { id }, indexes: ['all'], uniques: [] }] })),
+                await store.commit(
+                  write({
+                    guards: [{ type: 'absent', kind: 'site', id }],
+                    puts: [{ kind: 'site', id, data: { id }, indexes: ['all'], uniques: [] }],
+                  }),
+                ),
               );
             } catch (error) {
               outcomes.set(id, error as Error);
@@ -293,7 +315,9 @@ describe('redis store', () => {
         restarted = true;
         await workers;
 
-        const acknowledged = [...outcomes].filter((entry): entry is [string, CommitResult & { ok: true }] => !(entry[1] instanceof Error) && entry[1].ok);
+        const acknowledged = [...outcomes].filter(
+          (entry): entry is [string, CommitResult & { ok: true }] => !(entry[1] instanceof Error) && entry[1].ok,
+        );
         // An absent-guarded put of a fresh id can only fail if it was applied twice.
         expect([...outcomes.values()].filter((o) => !(o instanceof Error) && !o.ok)).toEqual([]);
         for (const [id, result] of acknowledged) expect(await store.get('site', id)).toMatchObject({ rev: result.revision });

@@ -74,7 +74,10 @@ describe('sqlite store', () => {
         changes: await reopened.changes(0, 10),
         holder: await reopened.findUnique('siteName', 'a.example'),
       }).toEqual(before);
-      expect(await reopened.commit(write({ guards: [{ type: 'indexBelow', index: 'sites', limit: 4 }] }))).toEqual({ ok: true, revision: 4 });
+      expect(await reopened.commit(write({ guards: [{ type: 'indexBelow', index: 'sites', limit: 4 }] }))).toEqual({
+        ok: true,
+        revision: 4,
+      });
     } finally {
       await reopened.close();
     }

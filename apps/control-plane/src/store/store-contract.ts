@@ -32,7 +32,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       if (!result.ok) throw new Error(`commit failed: ${JSON.stringify(result)}`);
       return result.revision;
     };
-    const ids = async (index: string, offset = 0, limit = 100) => (await store.list('site', index, { offset, limit })).items.map((i) => i.id);
+    const ids = async (index: string, offset = 0, limit = 100) =>
+      (await store.list('site', index, { offset, limit })).items.map((i) => i.id);
 
     describe('documents', () => {
       it('starts empty: no documents, revision 0, no change records', async () => {
@@ -177,7 +178,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('fails a put claiming a value another id holds, with guard -1 and the claim, writing nothing', async () => {
         await commitOk({ puts: [put('site', 's1', { v: 1 }, ['sites'], [claim('siteName', 'example.com')])] });
-        const before = await snapshot(store, { docs: [['site', 's1'], ['site', 'ok'], ['site', 's2']], indexes: ['sites', 'more'] });
+        const before = await snapshot(store, {
+          docs: [
+            ['site', 's1'],
+            ['site', 'ok'],
+            ['site', 's2'],
+          ],
+          indexes: ['sites', 'more'],
+        });
         const result = await store.commit(
           write({
             // The first put is fine on its own; the write fails as a whole.
@@ -186,7 +194,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           }),
         );
         expect(result).toEqual({ ok: false, guard: -1, conflict: { name: 'siteName', value: 'example.com' } });
-        expect(await snapshot(store, { docs: [['site', 's1'], ['site', 'ok'], ['site', 's2']], indexes: ['sites', 'more'] })).toEqual(before);
+        expect(
+          await snapshot(store, {
+            docs: [
+              ['site', 's1'],
+              ['site', 'ok'],
+              ['site', 's2'],
+            ],
+            indexes: ['sites', 'more'],
+          }),
+        ).toEqual(before);
         expect(await store.count(auditIndex('acc-1'))).toBe(0);
         expect(await store.findUnique('siteName', 'example.com')).toBe('s1');
       });
@@ -225,7 +242,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('applies deletes, then puts, in order: a value freed earlier in the write can be claimed later in it', async () => {
-        await commitOk({ puts: [put('site', 'a', {}, [], [claim('siteName', 'one')]), put('site', 'b', {}, [], [claim('siteName', 'two')])] });
+        await commitOk({
+          puts: [put('site', 'a', {}, [], [claim('siteName', 'one')]), put('site', 'b', {}, [], [claim('siteName', 'two')])],
+        });
         await commitOk({
           deletes: [{ kind: 'site', id: 'a' }],
           puts: [put('site', 'b', {}, [], []), put('site', 'c', {}, [], [claim('siteName', 'one'), claim('siteName', 'two')])],
@@ -236,7 +255,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('fails a write whose two puts claim the same value', async () => {
-        const result = await store.commit(write({ puts: [put('site', 'a', {}, [], [claim('n', 'v')]), put('site', 'b', {}, [], [claim('n', 'v')])] }));
+        const result = await store.commit(
+          write({ puts: [put('site', 'a', {}, [], [claim('n', 'v')]), put('site', 'b', {}, [], [claim('n', 'v')])] }),
+        );
         expect(result).toEqual({ ok: false, guard: -1, conflict: { name: 'n', value: 'v' } });
         expect(await store.findUnique('n', 'v')).toBeUndefined();
         expect(await store.revision()).toBe(0);
@@ -295,7 +316,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           puts: [put('site', 'a', { v: 1 }, ['x'], [claim('n', 'a')]), put('site', 'b', { v: 1 }, ['x'])],
           audit: [draft('acc-1', 'Site.Create')],
         });
-        const scope = { docs: [['site', 'a'], ['site', 'b'], ['site', 'new']] as const, indexes: ['x', 'y', auditIndex('acc-1')], uniques: [['n', 'a'], ['n', 'new']] as const };
+        const scope = {
+          docs: [
+            ['site', 'a'],
+            ['site', 'b'],
+            ['site', 'new'],
+          ] as const,
+          indexes: ['x', 'y', auditIndex('acc-1')],
+          uniques: [
+            ['n', 'a'],
+            ['n', 'new'],
+          ] as const,
+        };
         const before = await snapshot(store, scope);
         for (const failing of [absent('site', 'a'), unchanged('site', 'a', 7), indexBelow('x', 2)]) {
           const result = await store.commit(
@@ -319,13 +351,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.commit(write({ guards: [absent('site', 'a')] }))).toEqual({ ok: false, guard: 0 });
         expect(await store.revision()).toBe(1);
         expect(await commitOk({})).toBe(2);
-        expect(await commitOk({ deletes: [{ kind: 'site', id: 'a' }, { kind: 'site', id: 'b' }] })).toBe(3);
+        expect(
+          await commitOk({
+            deletes: [
+              { kind: 'site', id: 'a' },
+              { kind: 'site', id: 'b' },
+            ],
+          }),
+        ).toBe(3);
         expect(await store.revision()).toBe(3);
       });
 
       it('records each commit: revision, account, request id, time, and the deletes then puts', async () => {
         const started = Date.now();
-        await commitOk({ puts: [put('site', 'a', {}), put('customCa', 'ca', {})], context: { accountId: 'acc-1', actor: 'key:k1', requestId: 'req-1' } });
+        await commitOk({
+          puts: [put('site', 'a', {}), put('customCa', 'ca', {})],
+          context: { accountId: 'acc-1', actor: 'key:k1', requestId: 'req-1' },
+        });
         await commitOk({
           deletes: [{ kind: 'customCa', id: 'ca' }],
           puts: [put('binding', 'a:ca', {})],
@@ -498,7 +540,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           });
           expect(revision).toBe(i + 1);
           expect(await store.get('site', value)).toEqual({ id: value, rev: revision, data });
-          expect(await store.list('site', value, { offset: 0, limit: 10 })).toEqual({ total: 1, items: [{ id: value, rev: revision, data }] });
+          expect(await store.list('site', value, { offset: 0, limit: 10 })).toEqual({
+            total: 1,
+            items: [{ id: value, rev: revision, data }],
+          });
           expect(await store.count(`idx:${value}`)).toBe(1);
           expect(await store.findUnique(value, value)).toBe(value);
           const [record] = (await store.changes(revision - 1, 1)).records;
@@ -568,4 +613,3 @@ async function snapshot(
     uniques: await Promise.all((scope.uniques ?? []).map(([name, value]) => store.findUnique(name, value))),
   };
 }
-

@@ -143,8 +143,7 @@ export interface AuditDraft {
 }
 
 export type CommitResult =
-  | { readonly ok: true; readonly revision: number }
-  | { readonly ok: false; readonly guard: number; readonly conflict?: UniqueClaim };
+  { readonly ok: true; readonly revision: number } | { readonly ok: false; readonly guard: number; readonly conflict?: UniqueClaim };
 
 /** What one commit changed, for replicas and config builders that tail the store. */
 export interface ChangeRecord {

@@ -59,13 +59,31 @@ export function openssl(args: readonly string[], input?: string): string {
 export function opensslCsr(dir: TempDir, subject = '/CN=device-1/O=Example'): { keyFile: string; csrFile: string; csrPem: string } {
   const keyFile = dir.fresh('.key');
   const csrFile = dir.fresh('.csr');
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', subject]);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    csrFile,
+    '-subj',
+    subject,
+  ]);
   return { keyFile, csrFile, csrPem: fs.readFileSync(csrFile, 'utf8') };
 }
 
 /** The public key (SPKI PEM) of a certificate, CSR or private key file, as openssl prints it. */
 export function publicKeyOf(kind: 'x509' | 'req' | 'pkey', file: string): string {
-  return kind === 'x509' ? openssl(['x509', '-in', file, '-noout', '-pubkey']) : kind === 'req' ? openssl(['req', '-in', file, '-noout', '-pubkey']) : openssl(['pkey', '-in', file, '-pubout']);
+  return kind === 'x509'
+    ? openssl(['x509', '-in', file, '-noout', '-pubkey'])
+    : kind === 'req'
+      ? openssl(['req', '-in', file, '-noout', '-pubkey'])
+      : openssl(['pkey', '-in', file, '-pubout']);
 }
 
 /**
@@ -88,12 +106,22 @@ export class OpensslCa {
     this.config = dir.write(
       `${name}.cnf`,
       [
-        '[ca]', 'default_ca=ca_default',
+        '[ca]',
+        'default_ca=ca_default',
         '[ca_default]',
-        `database=${root}.index`, `new_certs_dir=${dir.root}`, `certificate=${root}.pem`, `private_key=${root}.key`,
-        `serial=${root}.serial`, `crlnumber=${root}.crlnumber`, 'default_md=sha256', 'default_crl_days=7', 'policy=any',
-        '[any]', 'commonName=supplied',
-        '[crl_ext]', 'authorityKeyIdentifier=keyid:always',
+        `database=${root}.index`,
+        `new_certs_dir=${dir.root}`,
+        `certificate=${root}.pem`,
+        `private_key=${root}.key`,
+        `serial=${root}.serial`,
+        `crlnumber=${root}.crlnumber`,
+        'default_md=sha256',
+        'default_crl_days=7',
+        'policy=any',
+        '[any]',
+        'commonName=supplied',
+        '[crl_ext]',
+        'authorityKeyIdentifier=keyid:always',
       ].join('\n'),
     );
   }
@@ -120,14 +148,54 @@ export class OpensslCa {
 export function serverCertificate(dir: TempDir, dnsNames: readonly string[], options: { days?: number; keyType?: 'ec' | 'rsa' } = {}) {
   const caKey = dir.fresh('.key');
   const caPem = dir.fresh('.pem');
-  openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', caPem, '-days', '30', '-subj', '/CN=Server test CA']);
+  openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    caPem,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Server test CA',
+  ]);
   const key = dir.fresh('.key');
   const csr = dir.fresh('.csr');
   const keyArgs = options.keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   openssl(['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${dnsNames[0] ?? 'server'}`]);
   const ext = dir.fresh('.ext');
-  fs.writeFileSync(ext, [`subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(',')}`, 'basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=serverAuth'].join('\n'));
+  fs.writeFileSync(
+    ext,
+    [
+      `subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(',')}`,
+      'basicConstraints=critical,CA:FALSE',
+      'extendedKeyUsage=serverAuth',
+    ].join('\n'),
+  );
   const leaf = dir.fresh('.pem');
-  openssl(['x509', '-req', '-in', csr, '-CA', caPem, '-CAkey', caKey, '-CAcreateserial', '-out', leaf, '-days', String(options.days ?? 30), '-extfile', ext]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    caPem,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    leaf,
+    '-days',
+    String(options.days ?? 30),
+    '-extfile',
+    ext,
+  ]);
   return { certificate: fs.readFileSync(leaf, 'utf8'), privateKey: fs.readFileSync(key, 'utf8'), caPem: fs.readFileSync(caPem, 'utf8') };
 }

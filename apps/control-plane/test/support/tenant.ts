@@ -1,7 +1,17 @@
 import { expect } from 'vitest';
 import { OpensslCa, serverCertificate, type TempDir } from './openssl.ts';
 import { issueFrom, makeCa } from './pki.ts';
-import { call, createAccount, createClientCertificate, createSite, uploadCustomCa, type Answer, type TestAccount, type TestApp, type TestSite } from './test-app.ts';
+import {
+  call,
+  createAccount,
+  createClientCertificate,
+  createSite,
+  uploadCustomCa,
+  type Answer,
+  type TestAccount,
+  type TestApp,
+  type TestSite,
+} from './test-app.ts';
 
 /** One account with one of everything the API can address, made through the API. */
 export interface Tenant {
@@ -37,14 +47,21 @@ export async function createTenant(t: TestApp, dir: TempDir, label: string): Pro
   const crl = opensslCa.crl();
   const revokedSerial = 'c0ffee';
   ok(await call(t.app, account.apiKey, 'PUT', `/v1/sites/${site.id}/client-ca-certificates/${customCa}/crl`, { crl: opensslCa.crl() }));
-  ok(await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates/${customCa}/revocations`, { serialNumber: revokedSerial }), 201);
+  ok(
+    await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates/${customCa}/revocations`, {
+      serialNumber: revokedSerial,
+    }),
+    201,
+  );
   ok(await call(t.app, account.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [site.name] }));
   ok(await call(t.app, account.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${customCa}`, { hostnames: [`*.${site.name}`] }));
   const { certificate, privateKey } = serverCertificate(dir, [`www.${site.name}`]);
   const server = { certificate, privateKey };
   const srv = await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/server-certificates`, server);
   ok(srv, 201);
-  const rule = await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, { expression: `http.host eq "api.${site.name}" and not ssl.client_cert.verified` });
+  const rule = await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, {
+    expression: `http.host eq "api.${site.name}" and not ssl.client_cert.verified`,
+  });
   ok(rule, 201);
   return {
     account,
@@ -64,16 +81,26 @@ export async function createTenant(t: TestApp, dir: TempDir, label: string): Pro
 /** A concrete URL for a route pattern, naming the tenant's own resources. */
 export function urlFor(pattern: string, tenant: Tenant): string {
   const idOf = (collection: string) =>
-    ({ 'client-certificates': tenant.clientCertificate, 'client-ca-certificates': tenant.customCa, 'server-certificates': tenant.serverCertificate })[collection];
+    ({
+      'client-certificates': tenant.clientCertificate,
+      'client-ca-certificates': tenant.customCa,
+      'server-certificates': tenant.serverCertificate,
+    })[collection];
   return pattern.replace(/\/([a-z-]+)\/:(\w+)/g, (_m, collection: string, param: string) => {
     const value =
-      param === 'accountId' ? tenant.account.accountId
-      : param === 'keyId' ? tenant.otherKeyId
-      : param === 'siteId' ? tenant.site.id
-      : param === 'caId' ? 'account'
-      : param === 'serialNumber' ? tenant.revokedSerial
-      : param === 'ruleId' ? tenant.wafRule
-      : idOf(collection);
+      param === 'accountId'
+        ? tenant.account.accountId
+        : param === 'keyId'
+          ? tenant.otherKeyId
+          : param === 'siteId'
+            ? tenant.site.id
+            : param === 'caId'
+              ? 'account'
+              : param === 'serialNumber'
+                ? tenant.revokedSerial
+                : param === 'ruleId'
+                  ? tenant.wafRule
+                  : idOf(collection);
     if (value === undefined) throw new Error(`no value for :${param} in ${pattern}`);
     return `/${collection}/${value}`;
   });

@@ -101,7 +101,12 @@ export async function call(
 }
 
 /** A call to the original product's RPC endpoint: `POST /?Action=…` with a JSON body. */
-export async function rpc(app: FastifyInstance, key: string | undefined, action: string, params: Record<string, unknown> = {}): Promise<Answer> {
+export async function rpc(
+  app: FastifyInstance,
+  key: string | undefined,
+  action: string,
+  params: Record<string, unknown> = {},
+): Promise<Answer> {
   return call(app, key, 'POST', `/?Action=${encodeURIComponent(action)}`, params);
 }
 
@@ -128,7 +133,10 @@ export interface TestAccount {
 
 /** Creates an account through the API with the administrator token. */
 export async function createAccount(t: TestApp, input: { name?: string; plan?: { customCaQuota: number } } = {}): Promise<TestAccount> {
-  const answer = await call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: input.name ?? 'Test account', ...(input.plan ? { plan: input.plan } : {}) });
+  const answer = await call(t.app, t.adminToken, 'POST', '/v1/accounts', {
+    name: input.name ?? 'Test account',
+    ...(input.plan ? { plan: input.plan } : {}),
+  });
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
   return { accountId: answer.body.account.id, keyId: answer.body.apiKey.key.id, apiKey: answer.body.apiKey.secret };
 }
@@ -153,7 +161,12 @@ export async function createSite(t: TestApp, account: TestAccount, name = unique
 }
 
 /** Issues a client certificate with a system key through the API. */
-export async function createClientCertificate(t: TestApp, account: TestAccount, siteId: string, body: Record<string, unknown> = {}): Promise<Json> {
+export async function createClientCertificate(
+  t: TestApp,
+  account: TestAccount,
+  siteId: string,
+  body: Record<string, unknown> = {},
+): Promise<Json> {
   const answer = await call(t.app, account.apiKey, 'POST', `/v1/sites/${siteId}/client-certificates`, body);
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
   return answer.body;
@@ -161,7 +174,10 @@ export async function createClientCertificate(t: TestApp, account: TestAccount, 
 
 /** Uploads a custom CA through the API. */
 export async function uploadCustomCa(t: TestApp, account: TestAccount, siteId: string, certificate: string, name?: string): Promise<Json> {
-  const answer = await call(t.app, account.apiKey, 'POST', `/v1/sites/${siteId}/client-ca-certificates`, { certificate, ...(name ? { name } : {}) });
+  const answer = await call(t.app, account.apiKey, 'POST', `/v1/sites/${siteId}/client-ca-certificates`, {
+    certificate,
+    ...(name ? { name } : {}),
+  });
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
   return answer.body;
 }

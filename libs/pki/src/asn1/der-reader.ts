@@ -87,7 +87,7 @@ export class DerReader {
   children(node: DerNode): DerNode[] {
     if ((node.tag & 0x20) === 0) this.fail(`expected a constructed element at offset ${node.start}`);
     const out: DerNode[] = [];
-    for (let at = node.contentStart; at < node.end; ) {
+    for (let at = node.contentStart; at < node.end;) {
       const child = this.readAt(at, node.end);
       out.push(child);
       at = child.end;
@@ -98,7 +98,7 @@ export class DerReader {
   /** Calls `visit` for each element inside a constructed node without collecting them. */
   forEachChild(node: DerNode, visit: (child: DerNode) => void): void {
     if ((node.tag & 0x20) === 0) this.fail(`expected a constructed element at offset ${node.start}`);
-    for (let at = node.contentStart; at < node.end; ) {
+    for (let at = node.contentStart; at < node.end;) {
       const child = this.readAt(at, node.end);
       visit(child);
       at = child.end;
@@ -233,7 +233,15 @@ export class DerReader {
     const minute = digits(2);
     const second = digits(2);
     const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) {
+    if (
+      month < 1 ||
+      month > 12 ||
+      hour > 23 ||
+      minute > 59 ||
+      second > 59 ||
+      date.getUTCDate() !== day ||
+      date.getUTCMonth() !== month - 1
+    ) {
       this.fail(`bad ${what}`);
     }
     return date;

@@ -54,8 +54,10 @@ const issuingCaCurrentlyValid: IssuancePolicy = {
   kind: 'validator',
   name: 'issuing-ca-currently-valid',
   validate({ ca, now }) {
-    if (now.getTime() > ca.info.notAfter.getTime()) throw new PkiError('IssuingCa.Expired', { detail: `it expired at ${ca.info.notAfter.toISOString()}` });
-    if (now.getTime() < ca.info.notBefore.getTime()) throw new PkiError('IssuingCa.NotYetValid', { detail: `it is valid from ${ca.info.notBefore.toISOString()}` });
+    if (now.getTime() > ca.info.notAfter.getTime())
+      throw new PkiError('IssuingCa.Expired', { detail: `it expired at ${ca.info.notAfter.toISOString()}` });
+    if (now.getTime() < ca.info.notBefore.getTime())
+      throw new PkiError('IssuingCa.NotYetValid', { detail: `it is valid from ${ca.info.notBefore.toISOString()}` });
   },
 };
 

@@ -20,7 +20,10 @@ describe('issueClientCertificate', () => {
 
   beforeAll(async () => {
     dir = new TempDir();
-    for (const [kind, keyType] of [['ec', 'ec-p256'], ['rsa', 'rsa-2048']] as const) {
+    for (const [kind, keyType] of [
+      ['ec', 'ec-p256'],
+      ['rsa', 'rsa-2048'],
+    ] as const) {
       const created = await createCertificateAuthority({ subject: { commonName: `Test ${kind} CA`, organization: 'Portcullis' }, keyType });
       const issuing = await loadIssuingCa(created.certificatePem, localCaSigner(created.privateKeyPem));
       cas.set(kind, { created, issuing, file: dir.write(`ca-${kind}.pem`, created.certificatePem) });
@@ -35,7 +38,9 @@ describe('issueClientCertificate', () => {
     expect(openssl(['verify', '-CAfile', ca.file, '-purpose', 'sslclient', file]).trim()).toBe(`${file}: OK`);
     const text = openssl(['x509', '-in', file, '-noout', '-text']);
     expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE/);
-    expect(text).toMatch(leafIsRsa ? /X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\n/ : /X509v3 Key Usage: critical\s+Digital Signature\n/);
+    expect(text).toMatch(
+      leafIsRsa ? /X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\n/ : /X509v3 Key Usage: critical\s+Digital Signature\n/,
+    );
     expect(text).toMatch(/X509v3 Extended Key Usage: \s+TLS Web Client Authentication\n/);
     expect(text).not.toMatch(/Extended Key Usage: critical/);
     expect(text).toContain(`Signature Algorithm: ${caKind === 'ec' ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption'}`);
@@ -113,9 +118,24 @@ describe('issueClientCertificate', () => {
     await expectPkiError(issueClientCertificate(ca, { csr: opensslCsr(dir, 'k1', 'secp256k1', '/CN=k1') }), 'Key.UnsupportedCurve');
     await expectPkiError(issueClientCertificate(ca, { csr: opensslCsr(dir, 'ed', 'ed25519', '/CN=ed') }), 'Key.UnsupportedAlgorithm');
     openssl(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', dir.path('dsa.params')]);
-    openssl(['req', '-new', '-newkey', `dsa:${dir.path('dsa.params')}`, '-nodes', '-keyout', dir.path('dsa.key'), '-out', dir.path('dsa.csr'), '-subj', '/CN=dsa']);
+    openssl([
+      'req',
+      '-new',
+      '-newkey',
+      `dsa:${dir.path('dsa.params')}`,
+      '-nodes',
+      '-keyout',
+      dir.path('dsa.key'),
+      '-out',
+      dir.path('dsa.csr'),
+      '-subj',
+      '/CN=dsa',
+    ]);
     await expectPkiError(issueClientCertificate(ca, { csr: dir.text('dsa.csr') }), 'Key.UnsupportedAlgorithm');
-    await expectPkiError(issueClientCertificate(ca, { csr: opensslCsr(dir, 'sha1', 'ec-p256', '/CN=old', ['-sha1']) }), 'Csr.UnsupportedSignature');
+    await expectPkiError(
+      issueClientCertificate(ca, { csr: opensslCsr(dir, 'sha1', 'ec-p256', '/CN=old', ['-sha1']) }),
+      'Csr.UnsupportedSignature',
+    );
 
     await expectPkiError(issueClientCertificate(ca, { csr: '' }), 'Csr.Malformed');
     await expectPkiError(issueClientCertificate(ca, { csr: 'hello' }), 'Csr.Malformed');
@@ -130,8 +150,14 @@ describe('issueClientCertificate', () => {
     // RSA-4096 generation takes hundreds of milliseconds; the refusal must not wait for it.
     await expectPkiError(issueClientCertificate(ca, { keyType: 'rsa-4096', commonName: 'x', validityDays: 0 }), 'Issuance.InvalidValidity');
     expect(performance.now() - started).toBeLessThan(250);
-    await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'x', validityDays: 1.5 }), 'Issuance.InvalidValidity');
-    await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'x', validityDays: 3651 }), 'Issuance.InvalidValidity');
+    await expectPkiError(
+      issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'x', validityDays: 1.5 }),
+      'Issuance.InvalidValidity',
+    );
+    await expectPkiError(
+      issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'x', validityDays: 3651 }),
+      'Issuance.InvalidValidity',
+    );
     await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: '' }), 'Subject.InvalidCommonName');
     await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'a\u0000b' }), 'Subject.InvalidCommonName');
     await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'x'.repeat(65) }), 'Subject.InvalidCommonName');
@@ -151,10 +177,17 @@ describe('issueClientCertificate', () => {
   });
 
   it('refuses to issue from a CA outside its validity', async () => {
-    const old = await createCertificateAuthority({ subject: { commonName: 'Old CA' }, validityDays: 365, now: new Date(Date.now() - 800 * dayMs) });
+    const old = await createCertificateAuthority({
+      subject: { commonName: 'Old CA' },
+      validityDays: 365,
+      now: new Date(Date.now() - 800 * dayMs),
+    });
     const ca = await loadIssuingCa(old.certificatePem, localCaSigner(old.privateKey));
     await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'late' }), 'IssuingCa.Expired');
-    await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'early' }, { now: new Date(Date.now() - 900 * dayMs) }), 'IssuingCa.NotYetValid');
+    await expectPkiError(
+      issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'early' }, { now: new Date(Date.now() - 900 * dayMs) }),
+      'IssuingCa.NotYetValid',
+    );
     // Within the CA's life the same CA issues, and the dates follow `now`.
     const then = new Date(Date.now() - 700 * dayMs);
     const issued = await issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'on time', validityDays: 7 }, { now: then });
@@ -169,7 +202,8 @@ describe('issueClientCertificate', () => {
         name: 'example-domain-only',
         validate({ request }) {
           seen.push('validator');
-          if (!request.commonName?.endsWith('@example.com')) throw new PkiError('Subject.InvalidCommonName', { detail: 'example.com users only' });
+          if (!request.commonName?.endsWith('@example.com'))
+            throw new PkiError('Subject.InvalidCommonName', { detail: 'example.com users only' });
         },
       },
       {
@@ -190,7 +224,10 @@ describe('issueClientCertificate', () => {
       },
     ];
     const ca = cas.get('ec')!.issuing;
-    await expectPkiError(issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'bob@evil.test' }, { extraPolicies: extra }), 'Subject.InvalidCommonName');
+    await expectPkiError(
+      issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'bob@evil.test' }, { extraPolicies: extra }),
+      'Subject.InvalidCommonName',
+    );
     expect(seen).toEqual(['validator']);
     const issued = await issueClientCertificate(ca, { keyType: 'ec-p256', commonName: 'bob@example.com' }, { extraPolicies: extra });
     expect(seen).toEqual(['validator', 'validator', 'modifier', 'enforcer']);
@@ -200,13 +237,24 @@ describe('issueClientCertificate', () => {
   });
 
   it('never signs a certificate whose period is empty, whatever extra policies do', async () => {
-    const backwards: IssuancePolicy = { kind: 'enforcer', name: 'backwards', enforce: (template) => void (template.notAfter = template.notBefore) };
-    await expectPkiError(issueClientCertificate(cas.get('ec')!.issuing, { keyType: 'ec-p256', commonName: 'never' }, { extraPolicies: [backwards] }), 'Issuance.InvalidValidity');
+    const backwards: IssuancePolicy = {
+      kind: 'enforcer',
+      name: 'backwards',
+      enforce: (template) => void (template.notAfter = template.notBefore),
+    };
+    await expectPkiError(
+      issueClientCertificate(cas.get('ec')!.issuing, { keyType: 'ec-p256', commonName: 'never' }, { extraPolicies: [backwards] }),
+      'Issuance.InvalidValidity',
+    );
   });
 
   it('leaves keyUsage out when a policy clears it, rather than writing an empty one', async () => {
     const unrestricted: IssuancePolicy = { kind: 'modifier', name: 'no-key-usage', modify: (template) => void (template.keyUsage = []) };
-    const issued = await issueClientCertificate(cas.get('ec')!.issuing, { keyType: 'ec-p256', commonName: 'free' }, { extraPolicies: [unrestricted] });
+    const issued = await issueClientCertificate(
+      cas.get('ec')!.issuing,
+      { keyType: 'ec-p256', commonName: 'free' },
+      { extraPolicies: [unrestricted] },
+    );
     expect(issued.info.keyUsage).toBeNull();
     expect(issued.info.extendedKeyUsage).toEqual(['clientAuth']);
     const file = dir.write('no-ku.pem', issued.certificatePem);

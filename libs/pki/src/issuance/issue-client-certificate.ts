@@ -78,15 +78,22 @@ export async function issueClientCertificate(
   const validityDays = request.validityDays ?? defaultValidityDays;
   const now = options.now ?? new Date();
 
-  const subject = 'csr' in request
-    ? { source: 'csr' as const, csr: verifyCsr(request.csr) }
-    : { source: 'system-key' as const, keyType: request.keyType };
+  const subject =
+    'csr' in request
+      ? { source: 'csr' as const, csr: verifyCsr(request.csr) }
+      : { source: 'system-key' as const, keyType: request.keyType };
   const context: IssuanceContext = {
     ca,
     now,
-    request: subject.source === 'csr'
-      ? { source: 'csr', commonName: request.commonName ?? commonNameOf(subject.csr.subject), validityDays, keyAlgorithm: subject.csr.publicKeyInfo.algorithm }
-      : { source: 'system-key', commonName: request.commonName ?? null, validityDays, keyAlgorithm: keyTypeAlgorithm(subject.keyType) },
+    request:
+      subject.source === 'csr'
+        ? {
+            source: 'csr',
+            commonName: request.commonName ?? commonNameOf(subject.csr.subject),
+            validityDays,
+            keyAlgorithm: subject.csr.publicKeyInfo.algorithm,
+          }
+        : { source: 'system-key', commonName: request.commonName ?? null, validityDays, keyAlgorithm: keyTypeAlgorithm(subject.keyType) },
   };
   runValidators(policies, context);
 

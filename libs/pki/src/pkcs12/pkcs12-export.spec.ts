@@ -27,36 +27,49 @@ describe('exportPkcs12', () => {
   });
   afterAll(() => dir.remove());
 
-  it.each(['ec-p256', 'rsa-2048'])('writes a %s PKCS#12 that openssl opens with modern algorithms, key matching the certificate', async (keyType) => {
-    const leaf = leaves.get(keyType)!;
-    const password = 'correct horse – battery staple';
-    const p12 = await exportPkcs12({ certificate: leaf.certificatePem, privateKey: leaf.privateKeyPem!, chain: [ca.certificatePem], password });
-    const file = dir.write(`${keyType}.p12`, p12);
-    const info = opensslResult(['pkcs12', '-info', '-nodes', '-in', file, '-passin', `pass:${password}`]);
-    expect(info.status).toBe(0);
-    expect(info.stderr).toContain('MAC: sha256, Iteration 10000');
-    expect(info.stderr).toMatch(/PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
-    expect(info.stderr).toMatch(/Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
-    expect(info.stdout).toContain(`friendlyName: p12 ${keyType}`);
-    expect(info.stdout.match(/localKeyID: ([0-9A-F ]+)/g)).toHaveLength(2);
-    const [certKeyId, keyKeyId] = info.stdout.match(/localKeyID: ([0-9A-F ]+)/g)!;
-    expect(certKeyId).toBe(keyKeyId);
+  it.each(['ec-p256', 'rsa-2048'])(
+    'writes a %s PKCS#12 that openssl opens with modern algorithms, key matching the certificate',
+    async (keyType) => {
+      const leaf = leaves.get(keyType)!;
+      const password = 'correct horse – battery staple';
+      const p12 = await exportPkcs12({
+        certificate: leaf.certificatePem,
+        privateKey: leaf.privateKeyPem!,
+        chain: [ca.certificatePem],
+        password,
+      });
+      const file = dir.write(`${keyType}.p12`, p12);
+      const info = opensslResult(['pkcs12', '-info', '-nodes', '-in', file, '-passin', `pass:${password}`]);
+      expect(info.status).toBe(0);
+      expect(info.stderr).toContain('MAC: sha256, Iteration 10000');
+      expect(info.stderr).toMatch(/PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
+      expect(info.stderr).toMatch(/Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
+      expect(info.stdout).toContain(`friendlyName: p12 ${keyType}`);
+      expect(info.stdout.match(/localKeyID: ([0-9A-F ]+)/g)).toHaveLength(2);
+      const [certKeyId, keyKeyId] = info.stdout.match(/localKeyID: ([0-9A-F ]+)/g)!;
+      expect(certKeyId).toBe(keyKeyId);
 
-    const clientCert = openssl(['pkcs12', '-in', file, '-passin', `pass:${password}`, '-clcerts', '-nokeys']);
-    expect(clientCert).toContain(leaf.certificatePem.trim());
-    expect(openssl(['pkcs12', '-in', file, '-passin', `pass:${password}`, '-cacerts', '-nokeys'])).toContain(ca.certificatePem.trim());
-    const keyFile = dir.write(`${keyType}.key`, openssl(['pkcs12', '-in', file, '-passin', `pass:${password}`, '-nocerts', '-nodes']));
-    const certFile = dir.write(`${keyType}.pem`, leaf.certificatePem);
-    expect(openssl(['pkey', '-in', keyFile, '-pubout'])).toBe(openssl(['x509', '-in', certFile, '-noout', '-pubkey']));
+      const clientCert = openssl(['pkcs12', '-in', file, '-passin', `pass:${password}`, '-clcerts', '-nokeys']);
+      expect(clientCert).toContain(leaf.certificatePem.trim());
+      expect(openssl(['pkcs12', '-in', file, '-passin', `pass:${password}`, '-cacerts', '-nokeys'])).toContain(ca.certificatePem.trim());
+      const keyFile = dir.write(`${keyType}.key`, openssl(['pkcs12', '-in', file, '-passin', `pass:${password}`, '-nocerts', '-nodes']));
+      const certFile = dir.write(`${keyType}.pem`, leaf.certificatePem);
+      expect(openssl(['pkey', '-in', keyFile, '-pubout'])).toBe(openssl(['x509', '-in', certFile, '-noout', '-pubkey']));
 
-    const wrong = opensslResult(['pkcs12', '-info', '-nodes', '-in', file, '-passin', 'pass:wrong password']);
-    expect(wrong.status).not.toBe(0);
-    expect(wrong.stderr).toContain('Mac verify error');
-  });
+      const wrong = opensslResult(['pkcs12', '-info', '-nodes', '-in', file, '-passin', 'pass:wrong password']);
+      expect(wrong.status).not.toBe(0);
+      expect(wrong.stderr).toContain('Mac verify error');
+    },
+  );
 
   it('takes a KeyObject, names the bags as asked, and leaves the chain out when none is given', async () => {
     const leaf = leaves.get('ec-p256')!;
-    const p12 = await exportPkcs12({ certificate: leaf.certificateDer, privateKey: readPrivateKeyPem(leaf.privateKeyPem!), password: 'pässwörd', friendlyName: 'Work laptop' });
+    const p12 = await exportPkcs12({
+      certificate: leaf.certificateDer,
+      privateKey: readPrivateKeyPem(leaf.privateKeyPem!),
+      password: 'pässwörd',
+      friendlyName: 'Work laptop',
+    });
     const info = opensslResult(['pkcs12', '-info', '-nodes', '-in', dir.write('named.p12', p12), '-passin', 'pass:pässwörd']);
     expect(info.status).toBe(0);
     expect(info.stdout).toContain('friendlyName: Work laptop');
@@ -68,13 +81,25 @@ describe('exportPkcs12', () => {
     const rsa = leaves.get('rsa-2048')!;
     await expectPkiError(exportPkcs12({ certificate: ec.certificatePem, privateKey: rsa.privateKeyPem!, password: 'x' }), 'Key.Mismatch');
     await expectPkiError(exportPkcs12({ certificate: ec.certificatePem, privateKey: ca.privateKeyPem, password: 'x' }), 'Key.Mismatch');
-    await expectPkiError(exportPkcs12({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, password: '' }), 'Pkcs12.InvalidPassword');
-    await expectPkiError(exportPkcs12({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, password: 'a\u0000b' }), 'Pkcs12.InvalidPassword');
-    await expectPkiError(exportPkcs12({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, password: 'x'.repeat(1025) }), 'Pkcs12.InvalidPassword');
+    await expectPkiError(
+      exportPkcs12({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, password: '' }),
+      'Pkcs12.InvalidPassword',
+    );
+    await expectPkiError(
+      exportPkcs12({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, password: 'a\u0000b' }),
+      'Pkcs12.InvalidPassword',
+    );
+    await expectPkiError(
+      exportPkcs12({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, password: 'x'.repeat(1025) }),
+      'Pkcs12.InvalidPassword',
+    );
     await expectPkiError(exportPkcs12({ certificate: 'nope', privateKey: ec.privateKeyPem!, password: 'x' }), 'Certificate.Malformed');
     const lines = ec.privateKeyPem!.split('\n');
     const broken = [lines[0], 'A'.repeat(lines[1]!.length), ...lines.slice(2)].join('\n');
-    const error = await expectPkiError(exportPkcs12({ certificate: ec.certificatePem, privateKey: broken, password: 'x' }), 'Key.Malformed');
+    const error = await expectPkiError(
+      exportPkcs12({ certificate: ec.certificatePem, privateKey: broken, password: 'x' }),
+      'Key.Malformed',
+    );
     for (const line of lines.slice(1, -2)) expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(line);
   });
 });
@@ -84,7 +109,14 @@ describe('pkcs12MacKey', () => {
     for (const password of ['password', 'smörgåsbord €', 'x']) {
       const salt = crypto.randomBytes(16);
       const ours = await pkcs12MacKey(password, salt, 2500);
-      const theirs = forge.pkcs12.generateKey(password, forge.util.createBuffer(salt.toString('binary')), 3, 2500, 32, forge.md.sha256.create());
+      const theirs = forge.pkcs12.generateKey(
+        password,
+        forge.util.createBuffer(salt.toString('binary')),
+        3,
+        2500,
+        32,
+        forge.md.sha256.create(),
+      );
       expect(Buffer.from(ours).toString('hex')).toBe(forge.util.bytesToHex(theirs.bytes()));
     }
   });

@@ -116,7 +116,11 @@ export async function exportPkcs12(contents: Pkcs12Contents): Promise<Uint8Array
   const encryptedCertificates = await pbes2Encrypt(certificates, password);
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   const encryptedKey = await pbes2Encrypt(pkcs8, password);
-  const keyBag = safeBag(Oid.pkcs8ShroudedKeyBag, derSequence(encryptedKey.algorithm, derOctetString(encryptedKey.ciphertext)), pairAttributes);
+  const keyBag = safeBag(
+    Oid.pkcs8ShroudedKeyBag,
+    derSequence(encryptedKey.algorithm, derOctetString(encryptedKey.ciphertext)),
+    pairAttributes,
+  );
 
   const authenticatedSafe = derSequence(
     derSequence(
@@ -138,6 +142,10 @@ export async function exportPkcs12(contents: Pkcs12Contents): Promise<Uint8Array
   return derSequence(
     derSmallInteger(3),
     derSequence(derOid(Oid.data), derExplicit(0, derOctetString(authenticatedSafe))),
-    derSequence(derSequence(derSequence(derOid(Oid.sha256), derNull()), derOctetString(mac)), derOctetString(macSalt), derSmallInteger(pkcs12Iterations)),
+    derSequence(
+      derSequence(derSequence(derOid(Oid.sha256), derNull()), derOctetString(mac)),
+      derOctetString(macSalt),
+      derSmallInteger(pkcs12Iterations),
+    ),
   );
 }

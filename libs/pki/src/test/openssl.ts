@@ -59,8 +59,26 @@ export const opensslNewKey = {
 } as const;
 
 /** Makes a key and CSR with `openssl req -new` and returns the CSR PEM (key left in `dir`). */
-export function opensslCsr(dir: TempDir, name: string, key: keyof typeof opensslNewKey, subject: string, extra: readonly string[] = []): string {
-  openssl(['req', '-new', ...opensslNewKey[key], '-nodes', '-keyout', dir.path(`${name}.key`), '-out', dir.path(`${name}.csr`), '-subj', subject, ...extra]);
+export function opensslCsr(
+  dir: TempDir,
+  name: string,
+  key: keyof typeof opensslNewKey,
+  subject: string,
+  extra: readonly string[] = [],
+): string {
+  openssl([
+    'req',
+    '-new',
+    ...opensslNewKey[key],
+    '-nodes',
+    '-keyout',
+    dir.path(`${name}.key`),
+    '-out',
+    dir.path(`${name}.csr`),
+    '-subj',
+    subject,
+    ...extra,
+  ]);
   return dir.text(`${name}.csr`);
 }
 
@@ -84,6 +102,9 @@ export function flipByte(der: Uint8Array, index: number, mask = 0xff): Uint8Arra
 
 /** PEM text of one block → DER bytes, without going through the code under test. */
 export function pemToDer(pem: string): Uint8Array {
-  const body = pem.split('\n').filter((l) => l.length > 0 && !l.startsWith('-----')).join('');
+  const body = pem
+    .split('\n')
+    .filter((l) => l.length > 0 && !l.startsWith('-----'))
+    .join('');
   return new Uint8Array(Buffer.from(body, 'base64'));
 }

@@ -14,7 +14,22 @@ const ints = [0, 1, 2, 5, 7, 13, 1_700_000_000, 1_731_536_000, -1];
 const addresses = ['192.0.2.10', '10.1.2.3', '2001:db8::5', '::1', '0.0.0.0', '198.51.100.7'];
 const ranges = ['10.0.0.0/8', '192.0.2.0/24', '2001:db8::/32', '0.0.0.0/0', '::/0', '198.51.100.0/25', 'fe80::/10'];
 /** Patterns with one meaning in RE2 and in JavaScript's `u` mode, so a test can check them with RegExp. */
-const patterns = ['^/api', 'bot', 'a[^/]c', '(?i)curl', 'x+y', '^$', '[a-c]+', 'v[0-9]', String.raw`\d{2,}`, String.raw`\.js$`, 'a|b', '^(GET|HEAD)$', '(?i)^mozilla', String.raw`example\.com$`];
+const patterns = [
+  '^/api',
+  'bot',
+  'a[^/]c',
+  '(?i)curl',
+  'x+y',
+  '^$',
+  '[a-c]+',
+  'v[0-9]',
+  String.raw`\d{2,}`,
+  String.raw`\.js$`,
+  'a|b',
+  '^(GET|HEAD)$',
+  '(?i)^mozilla',
+  String.raw`example\.com$`,
+];
 
 const fieldsOf = (type: ValueType) => [...WAF_FIELDS.values()].filter((f) => f.type === type).map((f) => f.name);
 const stringFields = fieldsOf('String');
@@ -38,13 +53,11 @@ const escapeRegex = (s: string) => s.replace(/[\^$\\.*+?()[\]{}|/]/g, '\\$&');
 const patternArbitrary = fc.oneof(fc.constantFrom(...patterns), fc.string({ maxLength: 6 }).map(escapeRegex));
 
 const canonicalRange = (text: string) => formatIpRange(parseIpRange(text) as IpRange);
-const v4Range = fc
-  .tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 }))
-  .map(([ip, prefix]) => {
-    const range = parseIpRange(ip) as IpRange;
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    return formatIpRange({ address: ((range.address as number) & mask) >>> 0, prefix });
-  });
+const v4Range = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, prefix]) => {
+  const range = parseIpRange(ip) as IpRange;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return formatIpRange({ address: ((range.address as number) & mask) >>> 0, prefix });
+});
 const addressArbitrary = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...addresses) },
   { weight: 1, arbitrary: fc.ipV4().map(canonicalRange) },
@@ -59,12 +72,18 @@ function valueArbitrary(type: 'String' | 'Array<String>' | 'Int', depth: number)
   if (type === 'String') {
     const leaf = fc.oneof({ weight: 3, arbitrary: field(requestTextFields) }, { weight: 1, arbitrary: field(stringFields) });
     if (depth === 0) return leaf;
-    return fc.oneof(leaf, valueArbitrary('String', depth - 1).map((argument): ValueNode => ({ kind: 'call', name: 'lower', argument })));
+    return fc.oneof(
+      leaf,
+      valueArbitrary('String', depth - 1).map((argument): ValueNode => ({ kind: 'call', name: 'lower', argument })),
+    );
   }
   if (type === 'Array<String>') {
     const leaf = fc.constantFrom(...headerNames).map((key): ValueNode => ({ kind: 'index', field: 'http.request.headers', key }));
     if (depth === 0) return leaf;
-    return fc.oneof(leaf, valueArbitrary('Array<String>', depth - 1).map((argument): ValueNode => ({ kind: 'call', name: 'lower', argument })));
+    return fc.oneof(
+      leaf,
+      valueArbitrary('Array<String>', depth - 1).map((argument): ValueNode => ({ kind: 'call', name: 'lower', argument })),
+    );
   }
   const leaf = field(intFields);
   if (depth === 0) return leaf;
@@ -86,7 +105,9 @@ function conditionArbitrary(options: ArbitraryOptions): fc.Arbitrary<Expression>
           .tuple(fc.constantFrom<CompareOperator>('eq', 'ne', 'lt', 'le', 'gt', 'ge', 'contains', 'starts_with', 'ends_with'), text)
           .map(([operator, value]): Expression => ({ kind: 'compare', operator, left, right: str(value) })),
         patternArbitrary.map((value): Expression => ({ kind: 'compare', operator: 'matches', left, right: str(value) })),
-        fc.array(text.map(str), { minLength: 1, maxLength: 4 }).map((items): Expression => ({ kind: 'in', left, items: items as ListItem[] })),
+        fc
+          .array(text.map(str), { minLength: 1, maxLength: 4 })
+          .map((items): Expression => ({ kind: 'in', left, items: items as ListItem[] })),
       ),
     );
   const integer = valueArbitrary('Int', 2).chain((left): fc.Arbitrary<Expression> =>
@@ -108,16 +129,30 @@ function conditionArbitrary(options: ArbitraryOptions): fc.Arbitrary<Expression>
   const ip: fc.Arbitrary<Expression> = fc.oneof(
     fc
       .tuple(fc.constantFrom<CompareOperator>('eq', 'ne'), addressArbitrary)
-      .map(([operator, value]): Expression => ({ kind: 'compare', operator, left: { kind: 'field', name: 'ip.src' }, right: { kind: 'ip', value } })),
+      .map(([operator, value]): Expression => ({
+        kind: 'compare',
+        operator,
+        left: { kind: 'field', name: 'ip.src' },
+        right: { kind: 'ip', value },
+      })),
     fc
       .array(rangeArbitrary, { minLength: 1, maxLength: 4 })
-      .map((values): Expression => ({ kind: 'in', left: { kind: 'field', name: 'ip.src' }, items: values.map((value): ListItem => ({ kind: 'ip', value })) })),
+      .map((values): Expression => ({
+        kind: 'in',
+        left: { kind: 'field', name: 'ip.src' },
+        items: values.map((value): ListItem => ({ kind: 'ip', value })),
+      })),
   );
   const bool: fc.Arbitrary<Expression> = fc.oneof(
     fc.constantFrom(...boolFields).map((name): Expression => ({ kind: 'field', name })),
     fc
       .tuple(fc.constantFrom(...boolFields), fc.constantFrom<CompareOperator>('eq', 'ne'), fc.boolean())
-      .map(([name, operator, value]): Expression => ({ kind: 'compare', operator, left: { kind: 'field', name }, right: { kind: 'bool', value } })),
+      .map(([name, operator, value]): Expression => ({
+        kind: 'compare',
+        operator,
+        left: { kind: 'field', name },
+        right: { kind: 'bool', value },
+      })),
   );
   return fc.oneof(textual('String'), textual('Array<String>'), integer, ip, bool);
 }
@@ -160,7 +195,19 @@ const certArbitrary: fc.Arbitrary<ClientCertFacts> = fc.oneof(
 );
 
 const sourceIpArbitrary = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(...addresses, '::ffff:192.0.2.10', '::ffff:10.9.8.7', 'fe80::1%eth0', '', 'unix', '01.2.3.4', '::ffff:c000:020a') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      ...addresses,
+      '::ffff:192.0.2.10',
+      '::ffff:10.9.8.7',
+      'fe80::1%eth0',
+      '',
+      'unix',
+      '01.2.3.4',
+      '::ffff:c000:020a',
+    ),
+  },
   { weight: 1, arbitrary: fc.ipV4() },
   { weight: 1, arbitrary: fc.ipV6() },
 );
@@ -182,10 +229,41 @@ export const requestFactsArbitrary: fc.Arbitrary<RequestFacts> = fc.record({
 export const tokenArbitrary = fc.oneof(
   fc.constantFrom(...WAF_FIELDS.keys()),
   fc.constantFrom('http.request.headers["x-a"]', 'http.request.headers[', '["a"]', 'http.hots', 'ssl.client_cert'),
-  fc.constantFrom('eq', 'ne', 'lt', 'le', 'gt', 'ge', '==', '!=', '<', '<=', '>', '>=', 'contains', 'matches', '~', 'in', 'starts_with', 'ends_with'),
+  fc.constantFrom(
+    'eq',
+    'ne',
+    'lt',
+    'le',
+    'gt',
+    'ge',
+    '==',
+    '!=',
+    '<',
+    '<=',
+    '>',
+    '>=',
+    'contains',
+    'matches',
+    '~',
+    'in',
+    'starts_with',
+    'ends_with',
+  ),
   fc.constantFrom('and', 'or', 'xor', 'not', '&&', '||', '^^', '!', 'true', 'false'),
   fc.constantFrom('lower(', 'len(', 'starts_with(', 'ends_with(', 'upper(', '(', ')', '{', '}', '[', ']', ','),
   fc.constantFrom('"a.example.com"', '""', 'r"^/\\d+"', 'r#"x"#', '"\\d"', '"\\x4"', '"open', 'r#"open', '"(a"', '"(a+)+$"'),
-  fc.constantFrom('5', '-1', '1..3', '3..1', '9007199254740993', '10.0.0.0/8', '10.0.0.1/8', '::1', '2001:db8::/129', '1.2.3', '::ffff:1.2.3.4'),
+  fc.constantFrom(
+    '5',
+    '-1',
+    '1..3',
+    '3..1',
+    '9007199254740993',
+    '10.0.0.0/8',
+    '10.0.0.1/8',
+    '::1',
+    '2001:db8::/129',
+    '1.2.3',
+    '::ffff:1.2.3.4',
+  ),
   fc.constantFrom('@', '..', '\\', '\n', '\t', '#', '$', 'é', '😀', '\u0000'),
 );

@@ -21,7 +21,9 @@ export function evaluateReference(expression: Expression, facts: RequestFacts): 
       return values.filter(Boolean).length % 2 === 1;
     }
     case 'compare':
-      return anyOf(expression.left, facts, (value) => compare(expression.operator, value, literalFor(expression.left, expression.operator, expression.right), facts));
+      return anyOf(expression.left, facts, (value) =>
+        compare(expression.operator, value, literalFor(expression.left, expression.operator, expression.right), facts),
+      );
     case 'in':
       return anyOf(expression.left, facts, (value) => expression.items.some((item) => inItem(value, item, expression.left)));
   }
@@ -42,7 +44,8 @@ function readValue(node: ValueNode, facts: RequestFacts): Value {
       return Object.hasOwn(facts.headers, node.key) ? (facts.headers[node.key] ?? []) : [];
     case 'call': {
       const argument = readValue(node.argument, facts);
-      if (node.name === 'lower') return Array.isArray(argument) ? argument.map((s: string) => s.toLowerCase()) : (argument as string).toLowerCase();
+      if (node.name === 'lower')
+        return Array.isArray(argument) ? argument.map((s: string) => s.toLowerCase()) : (argument as string).toLowerCase();
       return Array.isArray(argument) ? argument.length : new TextEncoder().encode(argument as string).length;
     }
     case 'field':

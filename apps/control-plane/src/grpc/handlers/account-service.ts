@@ -38,7 +38,9 @@ export function accountService(services: Services, unary: UnaryHandler): adminV1
       return { page: message.pageInfo(page), apiKeys: page.items.map(message.apiKey) };
     }),
     revokeApiKey: unary(async (caller, request: adminV1.RevokeApiKeyRequest) => ({
-      apiKey: message.apiKey(await accounts.revokeApiKey(caller, requiredId(request.accountId, 'account_id'), requiredId(request.keyId, 'key_id'))),
+      apiKey: message.apiKey(
+        await accounts.revokeApiKey(caller, requiredId(request.accountId, 'account_id'), requiredId(request.keyId, 'key_id')),
+      ),
     })),
   };
 }

@@ -14,7 +14,8 @@ const limits = { certificate: 65_536, name: 128, serialNumber: 64, reason: 256, 
  */
 export function customCaService(services: Services, unary: UnaryHandler): adminV1.CustomCaServiceServer {
   const { customCas, bindings } = services;
-  const siteAndCa = (request: { siteId: string; id: string }) => [requiredId(request.siteId, 'site_id'), requiredId(request.id, 'id')] as const;
+  const siteAndCa = (request: { siteId: string; id: string }) =>
+    [requiredId(request.siteId, 'site_id'), requiredId(request.id, 'id')] as const;
 
   return {
     uploadClientCaCertificate: unary(async (caller, request) => {

@@ -32,7 +32,10 @@ const updatableFields = ['name', 'expression', 'action', 'enabled'] as const;
 export function wafRuleService(services: Services, unary: UnaryHandler): adminV1.WafRuleServiceServer {
   const { wafRules, wafRuleTest } = services;
   const siteRules = (rules: SiteRules) => ({ siteId: rules.siteId, version: rules.version, rules: rules.rules.map(message.wafRule) });
-  const savedRule = (saved: SavedRule) => ({ rule: message.wafRule(saved.rule), warnings: saved.warnings.map((w) => ({ code: w.code, message: w.message })) });
+  const savedRule = (saved: SavedRule) => ({
+    rule: message.wafRule(saved.rule),
+    warnings: saved.warnings.map((w) => ({ code: w.code, message: w.message })),
+  });
 
   return {
     listWafRules: unary(async (caller, request) => siteRules(await wafRules.list(caller, requiredId(request.siteId, 'site_id')))),
@@ -130,7 +133,8 @@ function checkedName(name: string): string {
 }
 
 function sampleOf(sample: adminV1.SampleRequest): SampleRequest {
-  if (sample.headers.length > limits.headers) throw invalid(`request.headers may hold at most ${limits.headers} headers.`, 'request.headers');
+  if (sample.headers.length > limits.headers)
+    throw invalid(`request.headers may hold at most ${limits.headers} headers.`, 'request.headers');
   const headers: Record<string, string[]> = {};
   for (const header of sample.headers) {
     const name = requiredText(header.name, 'request.headers.name', limits.headerName).toLowerCase();

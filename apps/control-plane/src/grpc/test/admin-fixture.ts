@@ -22,7 +22,13 @@ import { startAdminGrpcServer, type AdminGrpcServer, type AdminGrpcServerOptions
 import { errorCodeKey, requestIdKey } from '../grpc-status.ts';
 
 /** What a test gives of a message; the rest takes proto3 defaults. */
-export type DeepPartial<T> = T extends Buffer ? T : T extends readonly (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type DeepPartial<T> = T extends Buffer
+  ? T
+  : T extends readonly (infer U)[]
+    ? DeepPartial<U>[]
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
 
 /** A response with the metadata it came with. */
 export interface Reply<T> {
@@ -53,12 +59,19 @@ export const adminServiceDefinitions: ReadonlyMap<string, ServiceDefinition> = n
 );
 
 /** Promise-returning methods over a real gRPC client for `definition` at `address`. */
-export function apiOf<D extends ServiceDefinition>(definition: D, address: string, channel: ChannelCredentials = credentials.createInsecure()): Api<D> & { close(): void } {
-  const client = new (makeGenericClientConstructor(definition, 'admin'))(address, channel) as Client & Record<string, (...args: unknown[]) => NodeJS.EventEmitter>;
+export function apiOf<D extends ServiceDefinition>(
+  definition: D,
+  address: string,
+  channel: ChannelCredentials = credentials.createInsecure(),
+): Api<D> & { close(): void } {
+  const client = new (makeGenericClientConstructor(definition, 'admin'))(address, channel) as Client &
+    Record<string, (...args: unknown[]) => NodeJS.EventEmitter>;
   const api: Record<string, unknown> = { close: () => client.close() };
   for (const [name, method] of Object.entries(definition)) {
     // Request messages are named after their method (GetSite → GetSiteRequest).
-    const requestType = (adminV1 as unknown as Record<string, { fromPartial(value: unknown): unknown }>)[`${method.path.split('/')[2]}Request`]!;
+    const requestType = (adminV1 as unknown as Record<string, { fromPartial(value: unknown): unknown }>)[
+      `${method.path.split('/')[2]}Request`
+    ]!;
     api[name] = (request: unknown, token: string | undefined) =>
       new Promise((resolve, reject) => {
         const metadata = new Metadata();
@@ -128,7 +141,10 @@ export async function startAdminFixture(options: Partial<Pick<AdminGrpcServerOpt
     databaseFile,
     server,
     async newAccount(plan) {
-      const { response } = await api.accounts.createAccount({ name: `account ${randomBytes(3).toString('hex')}`, ...(plan ? { plan } : {}) }, adminToken);
+      const { response } = await api.accounts.createAccount(
+        { name: `account ${randomBytes(3).toString('hex')}`, ...(plan ? { plan } : {}) },
+        adminToken,
+      );
       return { accountId: response.account!.id, apiKey: response.apiKeySecret };
     },
     async newSite(apiKey, name = `${randomBytes(4).toString('hex')}.example.com`) {

@@ -33,7 +33,21 @@ export class TempDir {
 
 /** A key and CSR made by `openssl req`, as a user would make them. */
 export function opensslCsr(dir: TempDir, name: string, subject: string): { csrPem: string; keyPem: string } {
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.path(`${name}.key`), '-out', dir.path(`${name}.csr`), '-subj', subject]);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    dir.path(`${name}.key`),
+    '-out',
+    dir.path(`${name}.csr`),
+    '-subj',
+    subject,
+  ]);
   return { csrPem: dir.read(`${name}.csr`).toString(), keyPem: dir.read(`${name}.key`).toString() };
 }
 
@@ -59,13 +73,25 @@ export class TestCa {
     dir.write(`${name}.index`, '');
     dir.write(`${name}.crlnumber`, '1000\n');
     const root = dir.path(name);
-    dir.write(`${name}.cnf`, [
-      '[ca]', 'default_ca=ca_default',
-      '[ca_default]',
-      `database=${root}.index`, `new_certs_dir=${dir.root}`, `certificate=${root}.pem`, `private_key=${root}.key`,
-      `serial=${root}.serial`, `crlnumber=${root}.crlnumber`, 'default_md=sha256', 'default_crl_days=7', 'policy=any',
-      '[any]', 'commonName=supplied',
-    ].join('\n'));
+    dir.write(
+      `${name}.cnf`,
+      [
+        '[ca]',
+        'default_ca=ca_default',
+        '[ca_default]',
+        `database=${root}.index`,
+        `new_certs_dir=${dir.root}`,
+        `certificate=${root}.pem`,
+        `private_key=${root}.key`,
+        `serial=${root}.serial`,
+        `crlnumber=${root}.crlnumber`,
+        'default_md=sha256',
+        'default_crl_days=7',
+        'policy=any',
+        '[any]',
+        'commonName=supplied',
+      ].join('\n'),
+    );
     return new TestCa(dir, name, ca.certificatePem);
   }
 
@@ -73,14 +99,37 @@ export class TestCa {
   leaf(leafName: string, dnsNames: readonly string[]): { certificatePem: string; keyPem: string; file: string } {
     const { dir, name } = this;
     opensslCsr(dir, leafName, `/CN=${dnsNames[0] ?? leafName}`);
-    const ext = dir.write(`${leafName}.ext`, [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature',
-      'extendedKeyUsage=serverAuth',
-      ...(dnsNames.length > 0 ? [`subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(',')}`] : []),
-    ].join('\n'));
-    openssl(['x509', '-req', '-in', dir.path(`${leafName}.csr`), '-CA', dir.path(`${name}.pem`), '-CAkey', dir.path(`${name}.key`), '-CAcreateserial', '-days', '30', '-extfile', ext, '-out', dir.path(`${leafName}.pem`)]);
-    return { certificatePem: dir.read(`${leafName}.pem`).toString(), keyPem: dir.read(`${leafName}.key`).toString(), file: dir.path(`${leafName}.pem`) };
+    const ext = dir.write(
+      `${leafName}.ext`,
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=serverAuth',
+        ...(dnsNames.length > 0 ? [`subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(',')}`] : []),
+      ].join('\n'),
+    );
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      dir.path(`${leafName}.csr`),
+      '-CA',
+      dir.path(`${name}.pem`),
+      '-CAkey',
+      dir.path(`${name}.key`),
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-extfile',
+      ext,
+      '-out',
+      dir.path(`${leafName}.pem`),
+    ]);
+    return {
+      certificatePem: dir.read(`${leafName}.pem`).toString(),
+      keyPem: dir.read(`${leafName}.key`).toString(),
+      file: dir.path(`${leafName}.pem`),
+    };
   }
 
   /** Marks a certificate this CA issued as revoked in the next CRL. */

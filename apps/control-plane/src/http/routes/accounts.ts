@@ -40,7 +40,14 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
     );
     app.get(
       '/accounts',
-      { schema: { tags: ['accounts'], summary: 'List accounts (administrator)', querystring: PagingQuery, response: { 200: PageOf(Account), ...commonErrors } } },
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'List accounts (administrator)',
+          querystring: PagingQuery,
+          response: { 200: PageOf(Account), ...commonErrors },
+        },
+      },
       async (request) => accounts.listAccounts(request.caller, pageRequest(request.query.pageNumber, request.query.pageSize)),
     );
     app.get(
@@ -65,7 +72,13 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.get(
       '/accounts/:accountId/api-keys',
       {
-        schema: { tags: ['accounts'], summary: 'List API keys (never their secrets)', params: AccountParams, querystring: PagingQuery, response: { 200: PageOf(ApiKey), ...commonErrors } },
+        schema: {
+          tags: ['accounts'],
+          summary: 'List API keys (never their secrets)',
+          params: AccountParams,
+          querystring: PagingQuery,
+          response: { 200: PageOf(ApiKey), ...commonErrors },
+        },
       },
       async (request) =>
         accounts.listApiKeys(request.caller, request.params.accountId, pageRequest(request.query.pageNumber, request.query.pageSize)),

@@ -19,7 +19,14 @@ export function auditLogRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/audit-log',
-      { schema: { tags: ['audit'], summary: 'Every change, newest first', querystring: PagingQuery, response: { 200: PageOf(AuditEntry), ...commonErrors } } },
+      {
+        schema: {
+          tags: ['audit'],
+          summary: 'Every change, newest first',
+          querystring: PagingQuery,
+          response: { 200: PageOf(AuditEntry), ...commonErrors },
+        },
+      },
       async (request) => services.auditLog.list(request.caller, pageRequest(request.query.pageNumber, request.query.pageSize)),
     );
   };

@@ -39,11 +39,19 @@ export function bindingRoutes(services: Services): FastifyPluginAsyncTypebox {
           response: { 200: Binding, ...commonErrors },
         },
       },
-      async (request) => present(await bindings.set(request.caller, request.params.siteId, caIdOf(request.params.caId), request.body.hostnames)),
+      async (request) =>
+        present(await bindings.set(request.caller, request.params.siteId, caIdOf(request.params.caId), request.body.hostnames)),
     );
     app.get(
       '/sites/:siteId/ca-bindings/:caId',
-      { schema: { tags: ['bindings'], summary: 'Get the hostnames bound to a CA', params: BindingParams, response: { 200: Binding, ...commonErrors } } },
+      {
+        schema: {
+          tags: ['bindings'],
+          summary: 'Get the hostnames bound to a CA',
+          params: BindingParams,
+          response: { 200: Binding, ...commonErrors },
+        },
+      },
       async (request) => present(await bindings.get(request.caller, request.params.siteId, caIdOf(request.params.caId))),
     );
   };

@@ -66,13 +66,24 @@ export function clientCertificateRoutes(services: Services): FastifyPluginAsyncT
         },
       },
       async (request) => {
-        const page = await clientCertificates.list(request.caller, request.params.siteId, pageRequest(request.query.pageNumber, request.query.pageSize));
+        const page = await clientCertificates.list(
+          request.caller,
+          request.params.siteId,
+          pageRequest(request.query.pageNumber, request.query.pageSize),
+        );
         return { ...page, items: page.items.map(present.clientCertificate) };
       },
     );
     app.get(
       '/sites/:siteId/client-certificates/:id',
-      { schema: { tags: ['client certificates'], summary: 'Get a client certificate (never its key)', params: SiteItemParams, response: { 200: ClientCertificateSchema, ...commonErrors } } },
+      {
+        schema: {
+          tags: ['client certificates'],
+          summary: 'Get a client certificate (never its key)',
+          params: SiteItemParams,
+          response: { 200: ClientCertificateSchema, ...commonErrors },
+        },
+      },
       async (request) => present.clientCertificate(await clientCertificates.get(request.caller, request.params.siteId, request.params.id)),
     );
     app.post(
@@ -82,24 +93,40 @@ export function clientCertificateRoutes(services: Services): FastifyPluginAsyncT
           tags: ['client certificates'],
           summary: 'Revoke: edges refuse the certificate from their next update. Needs "confirm": true.',
           params: SiteItemParams,
-          body: Type.Object({ confirm: Type.Boolean({ description: 'The certificate is no longer required' }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { confirm: Type.Boolean({ description: 'The certificate is no longer required' }) },
+            { additionalProperties: false },
+          ),
           response: { 200: ClientCertificateSchema, 409: { $ref: 'Error#' }, ...commonErrors },
         },
       },
       async (request) =>
-        present.clientCertificate(await clientCertificates.revoke(request.caller, request.params.siteId, request.params.id, request.body.confirm)),
+        present.clientCertificate(
+          await clientCertificates.revoke(request.caller, request.params.siteId, request.params.id, request.body.confirm),
+        ),
     );
     app.post(
       '/sites/:siteId/client-certificates/:id/activate',
       {
-        schema: { tags: ['client certificates'], summary: 'Activate a revoked certificate again', params: SiteItemParams, response: { 200: ClientCertificateSchema, 409: { $ref: 'Error#' }, ...commonErrors } },
+        schema: {
+          tags: ['client certificates'],
+          summary: 'Activate a revoked certificate again',
+          params: SiteItemParams,
+          response: { 200: ClientCertificateSchema, 409: { $ref: 'Error#' }, ...commonErrors },
+        },
       },
-      async (request) => present.clientCertificate(await clientCertificates.activate(request.caller, request.params.siteId, request.params.id)),
+      async (request) =>
+        present.clientCertificate(await clientCertificates.activate(request.caller, request.params.siteId, request.params.id)),
     );
     app.delete(
       '/sites/:siteId/client-certificates/:id',
       {
-        schema: { tags: ['client certificates'], summary: 'Delete; the serial stays revoked at the edges', params: SiteItemParams, response: { 204: Type.Null(), ...commonErrors } },
+        schema: {
+          tags: ['client certificates'],
+          summary: 'Delete; the serial stays revoked at the edges',
+          params: SiteItemParams,
+          response: { 204: Type.Null(), ...commonErrors },
+        },
       },
       async (request, reply) => {
         await clientCertificates.delete(request.caller, request.params.siteId, request.params.id);

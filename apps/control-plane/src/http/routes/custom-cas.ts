@@ -25,25 +25,50 @@ export function customCaRoutes(services: Services): FastifyPluginAsyncTypebox {
           response: { 201: CustomCaSchema, 409: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...commonErrors },
         },
       },
-      async (request, reply) => reply.status(201).send(present.customCa(await customCas.upload(request.caller, request.params.siteId, request.body))),
+      async (request, reply) =>
+        reply.status(201).send(present.customCa(await customCas.upload(request.caller, request.params.siteId, request.body))),
     );
     app.get(
       '/sites/:siteId/client-ca-certificates',
-      { schema: { tags: ['custom CAs'], summary: 'List uploaded client CAs', params: SiteParams, querystring: PagingQuery, response: { 200: PageOf(CustomCaSchema), ...commonErrors } } },
+      {
+        schema: {
+          tags: ['custom CAs'],
+          summary: 'List uploaded client CAs',
+          params: SiteParams,
+          querystring: PagingQuery,
+          response: { 200: PageOf(CustomCaSchema), ...commonErrors },
+        },
+      },
       async (request) => {
-        const page = await customCas.list(request.caller, request.params.siteId, pageRequest(request.query.pageNumber, request.query.pageSize));
+        const page = await customCas.list(
+          request.caller,
+          request.params.siteId,
+          pageRequest(request.query.pageNumber, request.query.pageSize),
+        );
         return { ...page, items: page.items.map(present.customCa) };
       },
     );
     app.get(
       '/sites/:siteId/client-ca-certificates/:id',
-      { schema: { tags: ['custom CAs'], summary: 'Get an uploaded client CA', params: SiteItemParams, response: { 200: CustomCaSchema, ...commonErrors } } },
+      {
+        schema: {
+          tags: ['custom CAs'],
+          summary: 'Get an uploaded client CA',
+          params: SiteItemParams,
+          response: { 200: CustomCaSchema, ...commonErrors },
+        },
+      },
       async (request) => present.customCa(await customCas.get(request.caller, request.params.siteId, request.params.id)),
     );
     app.delete(
       '/sites/:siteId/client-ca-certificates/:id',
       {
-        schema: { tags: ['custom CAs'], summary: 'Delete an uploaded CA with its bindings, CRL and revocations', params: SiteItemParams, response: { 204: Type.Null(), ...commonErrors } },
+        schema: {
+          tags: ['custom CAs'],
+          summary: 'Delete an uploaded CA with its bindings, CRL and revocations',
+          params: SiteItemParams,
+          response: { 204: Type.Null(), ...commonErrors },
+        },
       },
       async (request, reply) => {
         await customCas.delete(request.caller, request.params.siteId, request.params.id);
@@ -70,7 +95,14 @@ export function customCaRoutes(services: Services): FastifyPluginAsyncTypebox {
     );
     app.get(
       '/sites/:siteId/client-ca-certificates/:id/crl',
-      { schema: { tags: ['custom CAs'], summary: 'The CRL held for the CA', params: SiteItemParams, response: { 200: CrlSchema, ...commonErrors } } },
+      {
+        schema: {
+          tags: ['custom CAs'],
+          summary: 'The CRL held for the CA',
+          params: SiteItemParams,
+          response: { 200: CrlSchema, ...commonErrors },
+        },
+      },
       async (request) => present.crl(await customCas.getCrl(request.caller, request.params.siteId, request.params.id)),
     );
     app.post(
@@ -88,15 +120,28 @@ export function customCaRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.status(201).send(present.revocation(await customCas.revokeSerial(request.caller, request.params.siteId, request.params.id, request.body))),
+        reply
+          .status(201)
+          .send(present.revocation(await customCas.revokeSerial(request.caller, request.params.siteId, request.params.id, request.body))),
     );
     app.get(
       '/sites/:siteId/client-ca-certificates/:id/revocations',
       {
-        schema: { tags: ['custom CAs'], summary: 'Serials revoked by hand', params: SiteItemParams, querystring: PagingQuery, response: { 200: PageOf(RevocationSchema), ...commonErrors } },
+        schema: {
+          tags: ['custom CAs'],
+          summary: 'Serials revoked by hand',
+          params: SiteItemParams,
+          querystring: PagingQuery,
+          response: { 200: PageOf(RevocationSchema), ...commonErrors },
+        },
       },
       async (request) => {
-        const page = await customCas.listRevocations(request.caller, request.params.siteId, request.params.id, pageRequest(request.query.pageNumber, request.query.pageSize));
+        const page = await customCas.listRevocations(
+          request.caller,
+          request.params.siteId,
+          request.params.id,
+          pageRequest(request.query.pageNumber, request.query.pageSize),
+        );
         return { ...page, items: page.items.map(present.revocation) };
       },
     );
@@ -106,7 +151,11 @@ export function customCaRoutes(services: Services): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['custom CAs'],
           summary: 'Take back a hand revocation',
-          params: Type.Object({ siteId: Type.String({ maxLength: 64 }), id: Type.String({ maxLength: 64 }), serialNumber: Type.String({ maxLength: 64 }) }),
+          params: Type.Object({
+            siteId: Type.String({ maxLength: 64 }),
+            id: Type.String({ maxLength: 64 }),
+            serialNumber: Type.String({ maxLength: 64 }),
+          }),
           response: { 204: Type.Null(), ...commonErrors },
         },
       },

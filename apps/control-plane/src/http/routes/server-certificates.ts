@@ -22,21 +22,41 @@ export function serverCertificateRoutes(services: Services): FastifyPluginAsyncT
           response: { 201: ServerCertificateSchema, 422: { $ref: 'Error#' }, ...commonErrors },
         },
       },
-      async (request, reply) => reply.status(201).send(present.serverCertificate(await serverCertificates.upload(request.caller, request.params.siteId, request.body))),
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(present.serverCertificate(await serverCertificates.upload(request.caller, request.params.siteId, request.body))),
     );
     app.get(
       '/sites/:siteId/server-certificates',
       {
-        schema: { tags: ['server certificates'], summary: 'List server certificates', params: SiteParams, querystring: PagingQuery, response: { 200: PageOf(ServerCertificateSchema), ...commonErrors } },
+        schema: {
+          tags: ['server certificates'],
+          summary: 'List server certificates',
+          params: SiteParams,
+          querystring: PagingQuery,
+          response: { 200: PageOf(ServerCertificateSchema), ...commonErrors },
+        },
       },
       async (request) => {
-        const page = await serverCertificates.list(request.caller, request.params.siteId, pageRequest(request.query.pageNumber, request.query.pageSize));
+        const page = await serverCertificates.list(
+          request.caller,
+          request.params.siteId,
+          pageRequest(request.query.pageNumber, request.query.pageSize),
+        );
         return { ...page, items: page.items.map(present.serverCertificate) };
       },
     );
     app.delete(
       '/sites/:siteId/server-certificates/:id',
-      { schema: { tags: ['server certificates'], summary: 'Delete a server certificate', params: SiteItemParams, response: { 204: Type.Null(), ...commonErrors } } },
+      {
+        schema: {
+          tags: ['server certificates'],
+          summary: 'Delete a server certificate',
+          params: SiteItemParams,
+          response: { 204: Type.Null(), ...commonErrors },
+        },
+      },
       async (request, reply) => {
         await serverCertificates.delete(request.caller, request.params.siteId, request.params.id);
         return reply.status(204).send(null);

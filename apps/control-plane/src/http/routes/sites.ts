@@ -30,7 +30,14 @@ export function siteRoutes(services: Services): FastifyPluginAsyncTypebox {
     );
     app.get(
       '/sites',
-      { schema: { tags: ['sites'], summary: 'List sites', querystring: PagingQuery, response: { 200: PageOf(SiteSchema), ...commonErrors } } },
+      {
+        schema: {
+          tags: ['sites'],
+          summary: 'List sites',
+          querystring: PagingQuery,
+          response: { 200: PageOf(SiteSchema), ...commonErrors },
+        },
+      },
       async (request) => sites.list(request.caller, pageRequest(request.query.pageNumber, request.query.pageSize)),
     );
     app.get(

@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createAccount, createClientCertificate, createSite, expectError, snapshot, type TestAccount, type TestApp, type TestSite, buildTestApp } from '../../../test/support/test-app.ts';
+import {
+  call,
+  createAccount,
+  createClientCertificate,
+  createSite,
+  expectError,
+  snapshot,
+  type TestAccount,
+  type TestApp,
+  type TestSite,
+  buildTestApp,
+} from '../../../test/support/test-app.ts';
 
 describe('WAF custom rules over HTTP', () => {
   let t: TestApp;
@@ -25,7 +36,11 @@ describe('WAF custom rules over HTTP', () => {
     expect(first.body.rule.action).toEqual({ type: 'block', status: 403 });
     expect(first.body.warnings).toEqual([]);
 
-    const second = await call(t.app, owner.apiKey, 'POST', rules(), { expression: 'http.request.uri.path starts_with "/health"', action: { type: 'allow' }, position: 0 });
+    const second = await call(t.app, owner.apiKey, 'POST', rules(), {
+      expression: 'http.request.uri.path starts_with "/health"',
+      action: { type: 'allow' },
+      position: 0,
+    });
     expect(second.status).toBe(201);
     const listed = await call(t.app, owner.apiKey, 'GET', rules());
     expect(listed.body.rules.map((r: { id: string }) => r.id)).toEqual([second.body.rule.id, first.body.rule.id]);
@@ -72,7 +87,11 @@ describe('WAF custom rules over HTTP', () => {
     expect(answer.body.details.errors[0]).toMatchObject({ code: 'Waf.TypeMismatch', line: 1, column: expect.any(Number) });
     expect(answer.body.message).toContain('^');
     expectError(await call(t.app, owner.apiKey, 'POST', rules(), { expression: 'http.nope eq "x"' }), 400, 'Waf.UnknownField');
-    expectError(await call(t.app, owner.apiKey, 'POST', rules(), { expression: 'x', action: { type: 'block', status: 200 } }), 400, 'InvalidParameter');
+    expectError(
+      await call(t.app, owner.apiKey, 'POST', rules(), { expression: 'x', action: { type: 'block', status: 200 } }),
+      400,
+      'InvalidParameter',
+    );
     expectError(await call(t.app, owner.apiKey, 'PUT', `${rules()}/order`, { ruleIds: ['rule_nope'] }), 400, 'InvalidParameter');
     await before.expectUnchanged();
   });
@@ -103,7 +122,12 @@ describe('WAF custom rules over HTTP', () => {
 
     expect((await call(t.app, owner.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/account`, { hostnames: [host] })).status).toBe(200);
     const verified = await test({ host, certificatePem: issued.certificate.certificate });
-    expect(verified.body.clientCert).toMatchObject({ chainVerified: true, revoked: false, error: '', serial: issued.certificate.serialNumber });
+    expect(verified.body.clientCert).toMatchObject({
+      chainVerified: true,
+      revoked: false,
+      error: '',
+      serial: issued.certificate.serialNumber,
+    });
     expect(verified.body.decision).toMatchObject({ action: 'pass', ruleId: null });
 
     await call(t.app, owner.apiKey, 'POST', `/v1/sites/${site.id}/client-certificates/${issued.certificate.id}/revoke`, { confirm: true });
@@ -123,7 +147,10 @@ describe('WAF custom rules over HTTP', () => {
     const base = `/v1/sites/${zone.id}/waf-rules`;
     const log = await call(t.app, owner.apiKey, 'POST', base, { expression: 'http.request.method eq "POST"', action: { type: 'log' } });
     const allow = await call(t.app, owner.apiKey, 'POST', base, { expression: 'ip.src in {10.0.0.0/8}', action: { type: 'allow' } });
-    const block = await call(t.app, owner.apiKey, 'POST', base, { expression: 'http.request.uri.path starts_with "/admin"', action: { type: 'block', status: 404 } });
+    const block = await call(t.app, owner.apiKey, 'POST', base, {
+      expression: 'http.request.uri.path starts_with "/admin"',
+      action: { type: 'block', status: 404 },
+    });
     const run = (request: Record<string, unknown>) => call(t.app, owner.apiKey, 'POST', `${base}/test`, { request });
 
     const blocked = await run({ host: zone.name, method: 'POST', uri: '/admin/x?y=1', ip: '192.0.2.7' });

@@ -19,7 +19,11 @@ const Action = Type.Union([
   Type.Object({ type: Type.Literal('log') }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('allow') }, { additionalProperties: false }),
 ]);
-const Expression = Type.String({ minLength: 1, maxLength: 8192, description: 'libs/waf rule language, e.g. (http.host eq "a.example.com" and not ssl.client_cert.verified)' });
+const Expression = Type.String({
+  minLength: 1,
+  maxLength: 8192,
+  description: 'libs/waf rule language, e.g. (http.host eq "a.example.com" and not ssl.client_cert.verified)',
+});
 const Name = Type.String({ maxLength: 128 });
 
 const Rule = Type.Object({
@@ -37,7 +41,13 @@ const SiteRules = Type.Object({ siteId: Type.String(), version: Type.Integer(), 
 const RuleParams = Type.Object({ siteId: Type.String({ maxLength: 64 }), ruleId: Type.String({ maxLength: 64 }) });
 
 const NewRule = Type.Object(
-  { name: Type.Optional(Name), expression: Expression, action: Type.Optional(Action), enabled: Type.Optional(Type.Boolean()), position: Type.Optional(Type.Integer({ minimum: 0 })) },
+  {
+    name: Type.Optional(Name),
+    expression: Expression,
+    action: Type.Optional(Action),
+    enabled: Type.Optional(Type.Boolean()),
+    position: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
   { additionalProperties: false },
 );
 /** The original product's custom-rule shape, accepted as is. */
@@ -58,7 +68,12 @@ const SampleRequest = Type.Object(
     host: Type.String({ minLength: 1, maxLength: 253 }),
     method: Type.Optional(Type.String({ maxLength: 16 })),
     uri: Type.Optional(Type.String({ maxLength: 8192 })),
-    headers: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Union([Type.String({ maxLength: 8192 }), Type.Array(Type.String({ maxLength: 8192 }), { maxItems: 32 })]))),
+    headers: Type.Optional(
+      Type.Record(
+        Type.String({ maxLength: 256 }),
+        Type.Union([Type.String({ maxLength: 8192 }), Type.Array(Type.String({ maxLength: 8192 }), { maxItems: 32 })]),
+      ),
+    ),
     ip: Type.Optional(Type.String({ maxLength: 64 })),
     tls: Type.Optional(Type.Boolean()),
     certificatePem: Type.Optional(Type.String({ maxLength: 65_536 })),
@@ -92,8 +107,14 @@ function ruleInput(body: { Phase: string } | { expression: string }): WafRuleInp
   const mapped = fromOriginalRules([body as OriginalCustomRule]);
   if (!mapped.ok) throw wafRuleErrors(mapped.errors);
   const [rule] = mapped.rules as [(typeof mapped.rules)[number]];
-  const action: WafAction = rule.action.type === 'block' ? { type: 'block', status: rule.action.status ?? 403 } : { type: rule.action.type };
-  return { expression: rule.expression, action, enabled: rule.enabled ?? true, ...(rule.description !== undefined ? { name: rule.description } : {}) };
+  const action: WafAction =
+    rule.action.type === 'block' ? { type: 'block', status: rule.action.status ?? 403 } : { type: rule.action.type };
+  return {
+    expression: rule.expression,
+    action,
+    enabled: rule.enabled ?? true,
+    ...(rule.description !== undefined ? { name: rule.description } : {}),
+  };
 }
 
 /** WAF custom rules of a site, and a tester that runs them against a sample request. */
@@ -102,7 +123,14 @@ export function wafRuleRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/sites/:siteId/waf-rules',
-      { schema: { tags: ['WAF rules'], summary: 'The rules of a site, in evaluation order', params: SiteParams, response: { 200: SiteRules, ...commonErrors } } },
+      {
+        schema: {
+          tags: ['WAF rules'],
+          summary: 'The rules of a site, in evaluation order',
+          params: SiteParams,
+          response: { 200: SiteRules, ...commonErrors },
+        },
+      },
       async (request) => wafRules.list(request.caller, request.params.siteId),
     );
     app.post(
@@ -111,7 +139,8 @@ export function wafRuleRoutes(services: Services): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['WAF rules'],
           summary: "Add a rule (ours, or the original product's shape: Phase http_custom, Action deny/monitor)",
-          description: 'A rule that tests the client certificate without a hostname condition is saved with the warning Waf.CertWithoutHost.',
+          description:
+            'A rule that tests the client certificate without a hostname condition is saved with the warning Waf.CertWithoutHost.',
           params: SiteParams,
           body: Type.Union([NewRule, OriginalRule]),
           response: { 201: SavedRule, 409: { $ref: 'Error#' }, ...commonErrors },
@@ -143,7 +172,10 @@ export function wafRuleRoutes(services: Services): FastifyPluginAsyncTypebox {
           tags: ['WAF rules'],
           summary: "Evaluate an expression, or the site's ruleset, against a sample request",
           params: SiteParams,
-          body: Type.Object({ expression: Type.Optional(Expression), action: Type.Optional(Action), request: SampleRequest }, { additionalProperties: false }),
+          body: Type.Object(
+            { expression: Type.Optional(Expression), action: Type.Optional(Action), request: SampleRequest },
+            { additionalProperties: false },
+          ),
           response: {
             200: Type.Object({
               decision: Type.Object({
@@ -167,7 +199,12 @@ export function wafRuleRoutes(services: Services): FastifyPluginAsyncTypebox {
         });
         const d = result.decision;
         return {
-          decision: { action: d.action, ruleId: d.ruleId, logged: [...d.logged], ...(d.action === 'block' ? { status: d.response.status } : {}) },
+          decision: {
+            action: d.action,
+            ruleId: d.ruleId,
+            logged: [...d.logged],
+            ...(d.action === 'block' ? { status: d.response.status } : {}),
+          },
           clientCert: { ...result.clientCert },
         };
       },
@@ -185,14 +222,24 @@ export function wafRuleRoutes(services: Services): FastifyPluginAsyncTypebox {
           summary: 'Change a rule; {"enabled": false} disables it',
           params: RuleParams,
           body: Type.Object(
-            { name: Type.Optional(Name), expression: Type.Optional(Expression), action: Type.Optional(Action), enabled: Type.Optional(Type.Boolean()) },
+            {
+              name: Type.Optional(Name),
+              expression: Type.Optional(Expression),
+              action: Type.Optional(Action),
+              enabled: Type.Optional(Type.Boolean()),
+            },
             { additionalProperties: false, minProperties: 1 },
           ),
           response: { 200: SavedRule, ...commonErrors },
         },
       },
       async (request) => {
-        const saved = await wafRules.update(request.caller, request.params.siteId, request.params.ruleId, request.body as Partial<WafRuleInput>);
+        const saved = await wafRules.update(
+          request.caller,
+          request.params.siteId,
+          request.params.ruleId,
+          request.body as Partial<WafRuleInput>,
+        );
         return { rule: saved.rule, warnings: [...saved.warnings] };
       },
     );

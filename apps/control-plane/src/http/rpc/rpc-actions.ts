@@ -28,14 +28,18 @@ export function rpcActions(services: Services): Readonly<Record<string, RpcActio
   };
 
   const paging = (params: RpcParams) => pageRequest(params.integer('PageNumber'), params.integer('PageSize'));
-  const statusChange = (change: 'revoke' | 'activate'): RpcAction => async (caller, params) => {
-    const siteId = params.string('SiteId');
-    const site = await services.sites.get(caller, siteId);
-    const id = params.string('Id');
-    // The original's API has no confirmation field: the call itself is the confirmation.
-    await (change === 'revoke' ? services.clientCertificates.revoke(caller, siteId, id, true) : services.clientCertificates.activate(caller, siteId, id));
-    return { Id: id, SiteId: siteId, SiteName: site.name };
-  };
+  const statusChange =
+    (change: 'revoke' | 'activate'): RpcAction =>
+    async (caller, params) => {
+      const siteId = params.string('SiteId');
+      const site = await services.sites.get(caller, siteId);
+      const id = params.string('Id');
+      // The original's API has no confirmation field: the call itself is the confirmation.
+      await (change === 'revoke'
+        ? services.clientCertificates.revoke(caller, siteId, id, true)
+        : services.clientCertificates.activate(caller, siteId, id));
+      return { Id: id, SiteId: siteId, SiteName: site.name };
+    };
 
   return {
     CreateClientCertificate: async (caller, params) => {
@@ -73,7 +77,12 @@ export function rpcActions(services: Services): Readonly<Record<string, RpcActio
     },
     ListClientCertificates: async (caller, params) => {
       const page = await services.clientCertificates.list(caller, params.string('SiteId'), paging(params));
-      return { TotalCount: page.totalCount, PageNumber: page.pageNumber, PageSize: page.pageSize, Result: page.items.map(clientCertificateResult) };
+      return {
+        TotalCount: page.totalCount,
+        PageNumber: page.pageNumber,
+        PageSize: page.pageSize,
+        Result: page.items.map(clientCertificateResult),
+      };
     },
     RevokeClientCertificate: statusChange('revoke'),
     ActivateClientCertificate: statusChange('activate'),
