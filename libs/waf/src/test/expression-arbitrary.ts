@@ -127,21 +127,17 @@ function conditionArbitrary(options: ArbitraryOptions): fc.Arbitrary<Expression>
     ),
   );
   const ip: fc.Arbitrary<Expression> = fc.oneof(
-    fc
-      .tuple(fc.constantFrom<CompareOperator>('eq', 'ne'), addressArbitrary)
-      .map(([operator, value]): Expression => ({
-        kind: 'compare',
-        operator,
-        left: { kind: 'field', name: 'ip.src' },
-        right: { kind: 'ip', value },
-      })),
-    fc
-      .array(rangeArbitrary, { minLength: 1, maxLength: 4 })
-      .map((values): Expression => ({
-        kind: 'in',
-        left: { kind: 'field', name: 'ip.src' },
-        items: values.map((value): ListItem => ({ kind: 'ip', value })),
-      })),
+    fc.tuple(fc.constantFrom<CompareOperator>('eq', 'ne'), addressArbitrary).map(([operator, value]): Expression => ({
+      kind: 'compare',
+      operator,
+      left: { kind: 'field', name: 'ip.src' },
+      right: { kind: 'ip', value },
+    })),
+    fc.array(rangeArbitrary, { minLength: 1, maxLength: 4 }).map((values): Expression => ({
+      kind: 'in',
+      left: { kind: 'field', name: 'ip.src' },
+      items: values.map((value): ListItem => ({ kind: 'ip', value })),
+    })),
   );
   const bool: fc.Arbitrary<Expression> = fc.oneof(
     fc.constantFrom(...boolFields).map((name): Expression => ({ kind: 'field', name })),
