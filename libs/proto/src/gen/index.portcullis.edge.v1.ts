@@ -6,3 +6,4 @@
 /* eslint-disable */
 
 export * from "./portcullis/edge/v1/discovery.ts";
+export * from "./portcullis/edge/v1/resources.ts";
