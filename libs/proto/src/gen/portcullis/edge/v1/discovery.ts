@@ -714,6 +714,9 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
 };
 
 /**
+ * THE FULL CONTRACT (resources, delta protocol, mTLS, fleet CA, enrollment with join tokens):
+ * docs/edge-protocol.md — read it before implementing either side.
+ *
  * Configuration discovery from the control plane to edge nodes, modelled on Envoy's delta
  * xDS: the edge opens one stream per resource type it wants, says which versions it already
  * holds, and from then on receives only what changed (and what was removed). Each response
