@@ -69,7 +69,7 @@ export async function generateKeyPair(keyType: KeyType): Promise<GeneratedKeyPai
 }
 
 /** The SubjectPublicKeyInfo of a public key, parsed, as certificates embed it. */
-function publicKeyInfoOf(publicKey: KeyObject): PublicKeyInfo {
+export function publicKeyInfoOf(publicKey: KeyObject): PublicKeyInfo {
   const der = new DerReader(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })), 'Key.Malformed');
   return readPublicKeyInfo(der, der.root());
 }

@@ -35,6 +35,7 @@ const catalogue = {
   'Subject.InvalidAttribute': { status: 422, message: 'A subject attribute is not acceptable' },
 
   'Issuance.InvalidValidity': { status: 422, message: 'The validity period is not acceptable' },
+  'Issuance.InvalidSubjectAltName': { status: 422, message: 'A subject alternative name is not an acceptable DNS name or IP address' },
 
   'IssuingCa.NotCa': { status: 422, message: 'The issuing certificate is not a CA allowed to sign certificates' },
   'IssuingCa.UnsupportedKey': { status: 422, message: 'The issuing CA key type cannot sign certificates here' },

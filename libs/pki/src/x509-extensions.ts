@@ -194,6 +194,47 @@ export function encodeSubjectKeyId(keyId: Uint8Array): Uint8Array {
   return extension(Oid.subjectKeyIdentifier, false, derOctetString(keyId));
 }
 
+/**
+ * subjectAltName, non-critical (the certificates libs/pki makes always have a subject CN):
+ * dNSNames then iPAddresses, in the order given. The caller checks the names; IP addresses
+ * are dotted IPv4 or IPv6 text (node:net's `isIP`), written as 4 or 16 octets.
+ */
+export function encodeSubjectAltName(names: { readonly dns: readonly string[]; readonly ip: readonly string[] }): Uint8Array {
+  const general = [
+    ...names.dns.map((name) => derAsciiTlv(contextTag(2, false), name)),
+    ...names.ip.map((address) => derTlv(contextTag(7, false), ipOctets(address))),
+  ];
+  return extension(Oid.subjectAltName, false, derSequence(...general));
+}
+
+function derAsciiTlv(tag: number, text: string): Uint8Array {
+  return derTlv(
+    tag,
+    Uint8Array.from(text, (c) => c.charCodeAt(0)),
+  );
+}
+
+/** The octets of a textual IPv4 or IPv6 address (validated by the caller with `isIP`). */
+function ipOctets(address: string): Uint8Array {
+  if (!address.includes(':')) return Uint8Array.from(address.split('.').map(Number));
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes its two 16-bit groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const text = v4
+    ? `${address.slice(0, v4.index)}${((+v4[1]! << 8) | +v4[2]!).toString(16)}:${((+v4[3]! << 8) | +v4[4]!).toString(16)}`
+    : address;
+  const [head = '', tail] = text.split('::') as [string, string | undefined];
+  const groups = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
 /** authorityKeyIdentifier with the keyIdentifier field only. */
 export function encodeAuthorityKeyId(keyId: Uint8Array): Uint8Array {
   return extension(Oid.authorityKeyIdentifier, false, derConstructed(Tag.Sequence, [derTlv(contextTag(0, false), keyId)]));

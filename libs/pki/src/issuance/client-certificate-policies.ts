@@ -18,7 +18,7 @@ const keyProblemCodes: Readonly<Record<string, PkiErrorCode>> = {
 };
 
 /** A common name is present and acceptable: `Subject.MissingCommonName`, `Subject.InvalidCommonName`. */
-const commonNameRequired: IssuancePolicy = {
+export const commonNameRequired: IssuancePolicy = {
   kind: 'validator',
   name: 'common-name-required',
   validate({ request }) {
@@ -40,7 +40,7 @@ const validityDaysInRange: IssuancePolicy = {
 };
 
 /** The subject key is strong and of a supported kind: `Key.TooWeak`, `Key.TooLarge`, `Key.UnsupportedCurve`, `Key.UnsupportedAlgorithm`. */
-const subjectKeyAcceptable: IssuancePolicy = {
+export const subjectKeyAcceptable: IssuancePolicy = {
   kind: 'validator',
   name: 'subject-key-acceptable',
   validate({ request }) {
@@ -50,7 +50,7 @@ const subjectKeyAcceptable: IssuancePolicy = {
 };
 
 /** The CA is within its own validity at issuance time: `IssuingCa.Expired`, `IssuingCa.NotYetValid`. */
-const issuingCaCurrentlyValid: IssuancePolicy = {
+export const issuingCaCurrentlyValid: IssuancePolicy = {
   kind: 'validator',
   name: 'issuing-ca-currently-valid',
   validate({ ca, now }) {
@@ -62,7 +62,7 @@ const issuingCaCurrentlyValid: IssuancePolicy = {
 };
 
 /** A fresh random 128-bit serial. */
-const randomSerialNumber: IssuancePolicy = {
+export const randomSerialNumber: IssuancePolicy = {
   kind: 'modifier',
   name: 'random-serial-number',
   modify(template) {
@@ -71,7 +71,7 @@ const randomSerialNumber: IssuancePolicy = {
 };
 
 /** Valid from a minute before now (clock skew) until now plus the requested days. */
-const validityFromDays: IssuancePolicy = {
+export const validityFromDays: IssuancePolicy = {
   kind: 'modifier',
   name: 'validity-from-days',
   modify(template, { now, request }) {
@@ -99,7 +99,7 @@ const clientAuthProfile: IssuancePolicy = {
  * A certificate never outlives its CA (nor starts before it): notAfter is clamped to the CA's
  * notAfter and notBefore to its notBefore. The issuance result reports the clamp.
  */
-const withinIssuerValidity: IssuancePolicy = {
+export const withinIssuerValidity: IssuancePolicy = {
   kind: 'enforcer',
   name: 'within-issuer-validity',
   enforce(template, { ca }) {

@@ -4,12 +4,12 @@ import type { KeyUsageName } from '../x509-extensions.ts';
 
 /** The facts of an issuance request that policies judge. */
 export interface IssuanceRequestFacts {
-  /** Whether the system generates the key or the user sent a CSR. */
-  readonly source: 'system-key' | 'csr';
+  /** Whether the system generates the key, the user sent a CSR, or a bare public key (authenticated otherwise). */
+  readonly source: 'system-key' | 'csr' | 'public-key';
   /** The common name given, else the CSR's; null when neither has one. */
   readonly commonName: string | null;
   readonly validityDays: number;
-  /** The subject key: from the requested key type, or from the verified CSR. */
+  /** The subject key: from the requested key type, the verified CSR or the given public key. */
   readonly keyAlgorithm: KeyAlgorithm;
 }
 

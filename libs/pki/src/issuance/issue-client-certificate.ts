@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { describeCertificate } from '../certificate-info.ts';
 import type { CertificateInfo } from '../certificate-info.ts';
 import { assembleCertificate, encodeTbsCertificate, keyIdentifier } from '../certificate-encoder.ts';
@@ -18,17 +19,21 @@ import {
   encodeSubjectKeyId,
 } from '../x509-extensions.ts';
 import { clientCertificatePolicies } from './client-certificate-policies.ts';
+import { subjectPublicKeyInfo } from './subject-key.ts';
 import { runEnforcers, runModifiers, runValidators } from './issuance-policy.ts';
 import type { CertificateTemplate, IssuanceContext, IssuancePolicy } from './issuance-policy.ts';
 
 /**
  * A request for a client certificate: either the system generates the key (`keyType`, and a
  * `commonName` is required), or the user sends a CSR (`csr`, PEM or DER; `commonName`
- * overrides the CSR's). `validityDays` defaults to 365.
+ * overrides the CSR's), or a bare public key (`publicKey`, SPKI PEM or a KeyObject) for a
+ * caller that authenticated the key's holder some other way (no proof of possession is
+ * checked). `validityDays` defaults to 365.
  */
 export type ClientCertificateRequest =
   | { readonly keyType: KeyType; readonly commonName: string; readonly validityDays?: number }
-  | { readonly csr: string | Uint8Array; readonly commonName?: string; readonly validityDays?: number };
+  | { readonly csr: string | Uint8Array; readonly commonName?: string; readonly validityDays?: number }
+  | { readonly publicKey: string | KeyObject; readonly commonName: string; readonly validityDays?: number };
 
 /** Options of one issuance. */
 export interface IssuanceOptions {
@@ -43,7 +48,7 @@ export interface IssuedClientCertificate {
   readonly certificatePem: string;
   readonly certificateDer: Uint8Array;
   /**
-   * PKCS#8 PEM of the system-generated key, null for a CSR. It exists only in this object:
+   * PKCS#8 PEM of the system-generated key, null for a CSR or a given public key. It exists only in this object:
    * show it once, never store it.
    */
   readonly privateKeyPem: string | null;
@@ -81,7 +86,9 @@ export async function issueClientCertificate(
   const subject =
     'csr' in request
       ? { source: 'csr' as const, csr: verifyCsr(request.csr) }
-      : { source: 'system-key' as const, keyType: request.keyType };
+      : 'publicKey' in request
+        ? { source: 'public-key' as const, key: subjectPublicKeyInfo(request.publicKey) }
+        : { source: 'system-key' as const, keyType: request.keyType };
   const context: IssuanceContext = {
     ca,
     now,
@@ -93,7 +100,9 @@ export async function issueClientCertificate(
             validityDays,
             keyAlgorithm: subject.csr.publicKeyInfo.algorithm,
           }
-        : { source: 'system-key', commonName: request.commonName ?? null, validityDays, keyAlgorithm: keyTypeAlgorithm(subject.keyType) },
+        : subject.source === 'public-key'
+          ? { source: 'public-key', commonName: request.commonName ?? null, validityDays, keyAlgorithm: subject.key.algorithm }
+          : { source: 'system-key', commonName: request.commonName ?? null, validityDays, keyAlgorithm: keyTypeAlgorithm(subject.keyType) },
   };
   runValidators(policies, context);
 
@@ -101,6 +110,8 @@ export async function issueClientCertificate(
   let privateKeyPem: string | null = null;
   if (subject.source === 'csr') {
     subjectKey = subject.csr.publicKeyInfo;
+  } else if (subject.source === 'public-key') {
+    subjectKey = subject.key;
   } else {
     const encoded = encodeKeyPair(await generateKeyPair(subject.keyType));
     subjectKey = encoded.publicKeyInfo;
