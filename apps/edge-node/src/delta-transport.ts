@@ -1,0 +1,27 @@
+import type { edgeV1 } from '@portcullis/proto';
+
+/**
+ * One open delta stream, as the stream loop sees it. grpc-js's client duplex stream has this
+ * shape; tests connect the loop to a fake server in memory with the same shape.
+ */
+export interface DeltaCall {
+  write(request: edgeV1.DeltaResourcesRequest): unknown;
+  /** Ends the call from the edge's side; the call then emits `error` or `end` (or nothing more). */
+  cancel(): void;
+  on(event: 'data', listener: (response: edgeV1.DeltaResourcesResponse) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+
+/** Opens delta streams to the control plane. */
+export interface DeltaTransport {
+  /**
+   * Opens a stream. `attempt` counts failed attempts since the stream last received a
+   * response; a transport with several control-plane addresses moves on with it.
+   */
+  open(attempt: number): DeltaCall;
+  /** Where attempt `attempt` goes, for logs. */
+  target(attempt: number): string;
+  /** Closes every channel; open calls fail. */
+  close(): void;
+}
