@@ -23,8 +23,8 @@ interface Probe {
 
 interface Row {
   readonly route: string;
-  /** Who may call it: the administrator token, account keys, or both. */
-  readonly access: 'admin' | 'account' | 'both';
+  /** Who may call it: the administrator token, account keys, both, or an edge with a join token (no key). */
+  readonly access: 'admin' | 'account' | 'both' | 'joinToken';
   readonly probes: readonly Probe[];
 }
 
@@ -103,6 +103,43 @@ const table: readonly Row[] = [
     route: 'GET /v1/audit-log',
     access: 'account',
     probes: [{ label: "B's own log only", url: () => '/v1/audit-log?pageSize=100', expect: 'own' }],
+  },
+  {
+    route: 'POST /v1/edge-join-tokens',
+    access: 'admin',
+    probes: [{ label: 'create a join token', url: () => '/v1/edge-join-tokens', body: () => ({}), expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'GET /v1/edge-join-tokens',
+    access: 'admin',
+    probes: [{ label: 'list join tokens', url: () => '/v1/edge-join-tokens', expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'DELETE /v1/edge-join-tokens/:id',
+    access: 'admin',
+    probes: [{ label: 'delete a join token', url: () => '/v1/edge-join-tokens/jt_00000000000000000000', expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'GET /v1/edges',
+    access: 'admin',
+    probes: [{ label: 'list edges', url: () => '/v1/edges', expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'GET /v1/edges/:nodeId',
+    access: 'admin',
+    probes: [{ label: 'one edge', url: () => '/v1/edges/edge-1', expect: [403, 'Auth.AdminOnly'] }],
+  },
+  {
+    route: 'POST /v1/edge/enroll',
+    access: 'joinToken',
+    probes: [
+      {
+        label: 'enroll with an API key for a token',
+        url: () => '/v1/edge/enroll',
+        body: (w) => ({ joinToken: w.B.account.apiKey, nodeId: 'edge-1', publicKeyPem: 'x' }),
+        expect: [401, 'Auth.InvalidJoinToken'],
+      },
+    ],
   },
   {
     route: 'POST /v1/sites',
@@ -459,7 +496,8 @@ describe('tenant isolation', () => {
       const [method] = row.route.split(' ') as [InjectOptions['method']];
       const probe = row.probes[0]!;
       const s = await snapshot(t, w.A.account);
-      expectError(await call(t.app, undefined, method, probe.url(w), probe.body?.(w)), 401, 'Auth.MissingKey');
+      const unauthenticated = row.access === 'joinToken' ? 'Auth.InvalidJoinToken' : 'Auth.MissingKey';
+      expectError(await call(t.app, undefined, method, probe.url(w), probe.body?.(w)), 401, unauthenticated);
       if (row.access === 'account')
         expectError(await call(t.app, t.adminToken, method, probe.url(w), probe.body?.(w)), 403, 'Auth.AccountOnly');
       if (row.access === 'admin')

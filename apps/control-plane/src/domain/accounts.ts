@@ -151,11 +151,13 @@ export function accountOf(caller: Caller): string {
   return caller.accountId;
 }
 
-function hashSecret(secret: string): string {
+/** SHA-256 hex of a random secret (API keys, join tokens): what is stored instead of it. */
+export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
+/** Compares two secrets in time independent of where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();
   const y = createHash('sha256').update(b).digest();
   return timingSafeEqual(x, y);

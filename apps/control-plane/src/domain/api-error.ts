@@ -9,6 +9,7 @@ export const apiErrors = {
   'Auth.InvalidKey': [401, 'The API key is not valid or has been revoked.'],
   'Auth.AdminOnly': [403, 'This operation needs the administrator token.'],
   'Auth.AccountOnly': [403, 'This operation needs an account API key, not the administrator token.'],
+  'Auth.InvalidJoinToken': [401, 'The join token is not valid, has expired or has been used up.'],
 
   'NotFound.Route': [404, 'No such route or action.'],
   'NotFound.Account': [404, 'The account does not exist.'],
@@ -20,6 +21,8 @@ export const apiErrors = {
   'NotFound.Crl': [404, 'No CRL has been uploaded for this CA.'],
   'NotFound.Revocation': [404, 'That serial number is not revoked by hand on this CA.'],
   'NotFound.WafRule': [404, 'The WAF rule does not exist.'],
+  'NotFound.JoinToken': [404, 'The join token does not exist.'],
+  'NotFound.Edge': [404, 'No edge with this node id has connected to this control-plane replica.'],
 
   InvalidParameter: [400, 'A parameter is missing or malformed.'],
   'InvalidParameter.Hostname': [400, 'A hostname is not a valid DNS name (or wildcard) for this API.'],
@@ -38,6 +41,8 @@ export const apiErrors = {
   'InvalidParameter.Plan': [400, 'The plan is not valid.'],
   'InvalidParameter.Pkcs12Password': [400, 'A PKCS#12 password must be 8–128 characters and needs a system-generated key.'],
   'InvalidParameter.CertificateKeyMismatch': [400, 'The private key does not belong to the certificate.'],
+  'InvalidParameter.NodeId': [400, 'A node id must be 1–64 characters of a-z, 0-9 and "-".'],
+  'InvalidParameter.JoinToken': [400, 'ttlSeconds must be 60 to 604800 (7 days) and maxUses 1 to 1000.'],
   'InvalidParameter.ServerCertificate': [
     400,
     'A server certificate must be a currently valid leaf naming at least one hostname of the site.',

@@ -18,6 +18,8 @@ export interface Entities {
   binding: Binding;
   wafRuleset: WafRuleset;
   audit: AuditEntry;
+  fleetCa: FleetCa;
+  joinToken: JoinToken;
 }
 
 export type EntityKind = keyof Entities;
@@ -193,6 +195,31 @@ export type WafAction =
   | { readonly type: 'block'; readonly status: number; readonly body?: string; readonly contentType?: string }
   | { readonly type: 'log' }
   | { readonly type: 'allow' };
+
+/**
+ * The CA of the edge fleet (one document, id `fleet`): it issues the node certificates edges
+ * present on the discovery stream and each replica's discovery server certificate.
+ */
+export interface FleetCa {
+  readonly id: string;
+  readonly certificatePem: string;
+  readonly privateKey: Envelope;
+  readonly facts: CertificateFacts;
+  readonly createdAt: string;
+}
+
+/** A token an edge presents once to enroll (get its node certificate); the secret is shown once. */
+export interface JoinToken {
+  readonly id: string;
+  readonly name: string;
+  /** SHA-256 (hex) of the secret part, as for API keys. */
+  readonly secretHash: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly maxUses: number;
+  readonly uses: number;
+  readonly lastUsedAt?: string;
+}
 
 /** One recorded change, written by the store with the change itself. */
 export interface AuditEntry {

@@ -9,6 +9,7 @@ const prefixes = {
   clientCertificate: 'cc',
   customCa: 'ca',
   wafRule: 'rule',
+  joinToken: 'jt',
 } as const;
 
 /** A new random id (80 bits) for an entity kind, e.g. `cc_3f9a0c1d2e4b5a6f7081`. */

@@ -15,6 +15,8 @@ export const indexes = {
   customCasOfSite: (siteId: string) => `customCas:site:${siteId}`,
   revocationsOf: (caId: string) => `revocations:${caId}`,
   bindingsOf: (siteId: string) => `bindings:${siteId}`,
+  /** Every edge join token, oldest first. */
+  joinTokens: 'joinTokens',
   /** Written by the store itself with every commit that carries audit entries. */
   auditOf: (accountId: string) => `audit:${accountId}`,
 } as const;

@@ -9,10 +9,15 @@ import { customCasService } from './custom-cas.ts';
 import { serverCertificatesService } from './server-certificates.ts';
 import { wafRulesService } from './waf-rules.ts';
 import { wafRuleTestService } from './waf-rule-test.ts';
+import { fleetCaService } from './fleet-ca.ts';
+import { joinTokensService } from './join-tokens.ts';
+import { edgeEnrollmentService } from './edge-enrollment.ts';
+import { edgeStatusRegistry } from '../discovery/edge-status.ts';
 
 /** Every domain service, built once per process from the same dependencies. */
 export function createServices(deps: Deps, options: { adminToken: string | undefined }) {
   const accountCa = accountCaService(deps);
+  const fleetCa = fleetCaService(deps);
   return {
     accounts: accountsService(deps, options.adminToken),
     accountCa,
@@ -24,6 +29,11 @@ export function createServices(deps: Deps, options: { adminToken: string | undef
     auditLog: auditLogService(deps),
     wafRules: wafRulesService(deps),
     wafRuleTest: wafRuleTestService(deps),
+    fleetCa,
+    joinTokens: joinTokensService(deps, fleetCa),
+    edgeEnrollment: edgeEnrollmentService(deps, fleetCa),
+    /** What this replica's discovery streams know of each edge (in memory, per replica). */
+    edges: edgeStatusRegistry(deps.now),
   };
 }
 

@@ -12,6 +12,7 @@ import { ErrorSchema } from './schemas.ts';
 import { authentication } from './authentication.ts';
 import { rateLimiter } from './rate-limit.ts';
 import { restRoutes } from './routes/index.ts';
+import { edgeEnrollmentRoutes } from './routes/edge-enrollment.ts';
 import { rpcRoute } from './rpc/rpc-route.ts';
 
 export interface HttpAppOptions {
@@ -22,6 +23,8 @@ export interface HttpAppOptions {
   readonly loggerInstance?: FastifyBaseLogger;
   /** Requests per second per caller, with a burst allowance. */
   readonly rateLimit?: { perSecond: number; burst: number };
+  /** Edge enrollments per second per client address, with a burst allowance. */
+  readonly enrollRateLimit?: { perSecond: number; burst: number };
 }
 
 /** Bodies above this are refused with `Payload.TooLarge` (413); CRL uploads allow more. */
@@ -30,7 +33,8 @@ export const defaultBodyLimit = 256 * 1024;
 /**
  * The control plane's HTTP API: REST routes under /v1, the original product's RPC endpoint
  * (`/?Action=…`), the OpenAPI document at /openapi.json and its UI at /docs. Every /v1 and
- * RPC request is authenticated; every error is a JSON `ErrorBody` with a stable code.
+ * RPC request is authenticated by API key, except `POST /v1/edge/enroll`, which a join token
+ * authenticates; every error is a JSON `ErrorBody` with a stable code.
  */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -88,5 +92,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     await scoped.register(restRoutes(options.services), { prefix: '/v1' });
     await scoped.register(rpcRoute(options.services));
   });
+  // Edges enroll with a join token, not an API key.
+  const enrollLimiter = rateLimiter(options.enrollRateLimit ?? { perSecond: 1, burst: 20 });
+  await app.register(edgeEnrollmentRoutes(options.services, enrollLimiter), { prefix: '/v1' });
   return app;
 }

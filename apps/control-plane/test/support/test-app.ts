@@ -31,6 +31,7 @@ export interface TestAppOptions {
   /** Capture the fastify logger's output (level trace) into `logs`. */
   readonly captureLogs?: boolean;
   readonly rateLimit?: HttpAppOptions['rateLimit'];
+  readonly enrollRateLimit?: HttpAppOptions['enrollRateLimit'];
 }
 
 /** The HTTP app over the real services and a real store, as main.ts builds it. */
@@ -51,7 +52,12 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
         }),
       }
     : false;
-  const app = await buildHttpApp({ services, logger, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 } });
+  const app = await buildHttpApp({
+    services,
+    logger,
+    rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
+    enrollRateLimit: options.enrollRateLimit ?? { perSecond: 10_000, burst: 10_000 },
+  });
   await app.ready();
   return {
     app,

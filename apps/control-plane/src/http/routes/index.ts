@@ -8,6 +8,8 @@ import { clientCertificateRoutes } from './client-certificates.ts';
 import { customCaRoutes } from './custom-cas.ts';
 import { serverCertificateRoutes } from './server-certificates.ts';
 import { wafRuleRoutes } from './waf-rules.ts';
+import { edgeJoinTokenRoutes } from './edge-join-tokens.ts';
+import { edgeRoutes } from './edges.ts';
 
 /** Every REST route, mounted under /v1. */
 export function restRoutes(services: Services): FastifyPluginAsyncTypebox {
@@ -20,5 +22,7 @@ export function restRoutes(services: Services): FastifyPluginAsyncTypebox {
     await app.register(bindingRoutes(services));
     await app.register(wafRuleRoutes(services));
     await app.register(auditLogRoutes(services));
+    await app.register(edgeJoinTokenRoutes(services));
+    await app.register(edgeRoutes(services));
   };
 }
