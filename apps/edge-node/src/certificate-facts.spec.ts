@@ -164,4 +164,15 @@ describe('certificate facts', () => {
     const untrusted = await connectNode(files['forged.pem'], files['forged.key']);
     expect(requestCertificateFacts(untrusted, () => true).revoked).toBe(false);
   });
+
+  it('checks expiry per request when given the time, so a long kept-alive connection does not outlive its certificate', async () => {
+    const connection = await connectNode(files['good.pem'], files['good.key']);
+    const never = () => false;
+    expect(requestCertificateFacts(connection, never, connection.facts.notAfter)).toBe(connection.facts);
+    expect(requestCertificateFacts(connection, never, connection.facts.notAfter + 1)).toMatchObject({
+      chainVerified: false,
+      revoked: false,
+      error: 'expired',
+    });
+  });
 });

@@ -61,10 +61,18 @@ export type RevocationLookup = (caId: string, serial: string) => boolean;
 /**
  * The facts of one request on a connection: the connection's facts with revocation checked
  * now, so a certificate revoked after the handshake is caught on kept-alive and resumed
- * connections. Costs one set lookup; allocates only when the certificate is revoked.
+ * connections; and, when `nowSeconds` is given, with expiry checked now too, so a connection
+ * kept alive past the certificate's notAfter stops counting as verified. Costs one set lookup
+ * and one comparison; allocates only when the answer differs from the connection's.
  */
-export function requestCertificateFacts(connection: ConnectionCertificate, isRevoked: RevocationLookup): ClientCertFacts {
+export function requestCertificateFacts(
+  connection: ConnectionCertificate,
+  isRevoked: RevocationLookup,
+  nowSeconds?: number,
+): ClientCertFacts {
   const { facts, caId } = connection;
-  if (caId === undefined || !isRevoked(caId, facts.serial)) return facts;
-  return { ...facts, revoked: true, error: 'revoked' };
+  if (caId === undefined) return facts;
+  if (isRevoked(caId, facts.serial)) return { ...facts, revoked: true, error: 'revoked' };
+  if (nowSeconds !== undefined && nowSeconds > facts.notAfter) return { ...facts, chainVerified: false, error: 'expired' };
+  return facts;
 }

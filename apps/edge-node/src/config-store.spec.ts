@@ -32,8 +32,8 @@ describe('config store and snapshots', () => {
 
   beforeAll(async () => {
     pki = await createTestPki();
-    wildcardCert = pki.serverCertificate(['example.com', '*.example.com']);
-    apiCert = pki.serverCertificate(['api.example.com']);
+    wildcardCert = await pki.serverCertificate(['example.com', '*.example.com']);
+    apiCert = await pki.serverCertificate(['api.example.com']);
     caA = (await pki.clientCa('CA A')).certificatePem;
     caB = (await pki.clientCa('CA B')).certificatePem;
   });

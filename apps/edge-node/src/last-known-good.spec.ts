@@ -19,13 +19,13 @@ describe('last-known-good', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function filledStore() {
+  async function filledStore() {
     const store = createConfigStore();
     store.restore({});
     store.apply('site', [siteResource('s1', 'example.com', 'http://origin').resource], []);
     store.apply(
       'credential',
-      [credentialResource('c1', 's1', ['api.example.com'], pki.serverCertificate(['api.example.com'])).resource],
+      [credentialResource('c1', 's1', ['api.example.com'], await pki.serverCertificate(['api.example.com'])).resource],
       [],
     );
     store.apply(
@@ -38,7 +38,7 @@ describe('last-known-good', () => {
   }
 
   it('round-trips what a store holds: a restored store serves the same configuration', async () => {
-    const store = filledStore();
+    const store = await filledStore();
     const file = path.join(dir, 'round-trip.json');
     await saveLastKnownGood(file, store.held());
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -65,7 +65,7 @@ describe('last-known-good', () => {
     expect((await loadLastKnownGood(junk)).status).toBe('unreadable');
 
     const file = path.join(dir, 'tampered.json');
-    await saveLastKnownGood(file, filledStore().held());
+    await saveLastKnownGood(file, (await filledStore()).held());
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     const body = Buffer.from(saved.resources.site[0].body, 'base64');
     body[body.length - 1] = body[body.length - 1]! ^ 1;
@@ -79,7 +79,7 @@ describe('last-known-good', () => {
   });
 
   it('coalesces writes scheduled while one runs, and always ends with the latest resources', async () => {
-    const store = filledStore();
+    const store = await filledStore();
     const file = path.join(dir, 'writer.json');
     const errors: unknown[] = [];
     let reads = 0;

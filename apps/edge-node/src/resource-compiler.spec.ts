@@ -17,8 +17,8 @@ describe('resource compiler', () => {
 
   beforeAll(async () => {
     pki = await createTestPki();
-    server = pki.serverCertificate(['api.example.com', '*.example.com']);
-    other = pki.serverCertificate(['api.example.com']);
+    server = await pki.serverCertificate(['api.example.com', '*.example.com']);
+    other = await pki.serverCertificate(['api.example.com']);
     const ca = await pki.clientCa('Client CA');
     caPem = ca.certificatePem;
     leafPem = (await pki.clientCertificate(ca, 'alice')).chainPem;

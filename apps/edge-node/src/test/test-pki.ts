@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
   createCertificateAuthority,
   issueClientCertificate,
+  issueServerCertificate,
   loadIssuingCa,
   localCaSigner,
   type CreatedCertificateAuthority,
@@ -20,8 +21,8 @@ export interface TestCertificate {
 
 /**
  * Test certificates in a temporary directory: client CAs and client certificates from
- * libs/pki, TLS server certificates signed by one test server CA (made by `openssl`, since
- * libs/pki issues client certificates only), so clients verify the edge against `serverCaFile`.
+ * libs/pki, TLS server certificates signed by one test server CA,
+ * so clients verify the edge against `serverCaFile`.
  */
 export interface TestPki {
   readonly dir: string;
@@ -33,8 +34,8 @@ export interface TestPki {
     commonName: string,
     options?: { now?: Date; validityDays?: number },
   ): Promise<TestCertificate & { serial: string }>;
-  /** A server certificate for DNS names; `extendedKeyUsage` defaults to serverAuth. */
-  serverCertificate(names: readonly string[], options?: { commonName?: string; extendedKeyUsage?: string }): TestCertificate;
+  /** A server certificate (serverAuth) for DNS names and IP addresses. */
+  serverCertificate(names: readonly string[], options?: { commonName?: string }): Promise<TestCertificate>;
   /** Writes `text` to a file in the directory and returns its path. */
   file(name: string, text: string): string;
   remove(): void;
@@ -49,7 +50,7 @@ export async function createTestPki(): Promise<TestPki> {
   };
   const serverCa = await createCertificateAuthority({ subject: { commonName: 'Portcullis Test Server CA' } });
   const serverCaFile = file('server-ca.pem', serverCa.certificatePem);
-  const serverCaKey = file('server-ca.key', serverCa.privateKeyPem);
+  const serverIssuer = await loadIssuingCa(serverCa.certificatePem, localCaSigner(serverCa.privateKey));
   let count = 0;
   return {
     dir,
@@ -72,60 +73,20 @@ export async function createTestPki(): Promise<TestPki> {
         serial: issued.info.serialNumber,
       };
     },
-    serverCertificate(names, options = {}) {
+    async serverCertificate(names, options = {}) {
+      const issued = await issueServerCertificate(serverIssuer, {
+        keyType: 'ec-p256',
+        dnsNames: names.filter((n) => isIP(n) === 0),
+        ipAddresses: names.filter((n) => isIP(n) !== 0),
+        ...(options.commonName ? { commonName: options.commonName } : {}),
+      });
       const name = `server-${++count}`;
-      const keyFile = path.join(dir, `${name}.key`);
-      const csrFile = path.join(dir, `${name}.csr`);
-      const certFile = path.join(dir, `${name}.pem`);
-      const extFile = file(
-        `${name}.ext`,
-        `subjectAltName=${names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}\n` +
-          `extendedKeyUsage=${options.extendedKeyUsage ?? 'serverAuth'}\nbasicConstraints=critical,CA:FALSE\n`,
-      );
-      const subject = `/CN=${options.commonName ?? names[0]}`;
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-new',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-subj',
-          subject,
-          '-keyout',
-          keyFile,
-          '-out',
-          csrFile,
-        ],
-        {
-          stdio: 'ignore',
-        },
-      );
-      execFileSync(
-        'openssl',
-        [
-          'x509',
-          '-req',
-          '-in',
-          csrFile,
-          '-CA',
-          serverCaFile,
-          '-CAkey',
-          serverCaKey,
-          '-CAcreateserial',
-          '-days',
-          '2',
-          '-extfile',
-          extFile,
-          '-out',
-          certFile,
-        ],
-        { stdio: 'ignore' },
-      );
-      return { chainPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8'), certFile, keyFile };
+      return {
+        chainPem: issued.certificatePem,
+        keyPem: issued.privateKeyPem!,
+        certFile: file(`${name}.pem`, issued.certificatePem),
+        keyFile: file(`${name}.key`, issued.privateKeyPem!),
+      };
     },
     file,
     remove: () => rmSync(dir, { recursive: true, force: true }),

@@ -1,0 +1,83 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { readClientHello } from './client-hello.ts';
+import type { ConfigSnapshot } from './config-snapshot.ts';
+import { attachConnectionState } from './connection-state.ts';
+import type { EdgeLogger } from './edge-logger.ts';
+
+export interface TlsFrontOptions {
+  /** The snapshot handshakes use now; undefined refuses every connection (no configuration yet). */
+  snapshot(): ConfigSnapshot | undefined;
+  /** Receives each TLS socket as its handshake starts, its connection state attached. */
+  onTlsSocket(socket: tls.TLSSocket): void;
+  readonly log: EdgeLogger;
+  /** How long a client may take to send its ClientHello. */
+  readonly helloTimeoutMs?: number;
+  /** How long the TLS handshake may take once started. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** A fatal unrecognized_name alert (RFC 6066): the polite way to refuse an unknown server name. */
+const unrecognizedName = Buffer.from([21, 3, 3, 0, 2, 2, 112]);
+
+/**
+ * The one listening socket for every site. Node decides whether to request a client
+ * certificate per socket (`requestCert`), not per SecureContext, so an SNICallback, which
+ * only swaps the context, cannot ask on some names and not on others. The front therefore
+ * reads the ClientHello itself on the raw TCP socket (bounded in size and time, see
+ * client-hello.ts), looks the server name up in the current snapshot, puts the bytes back
+ * (`unshift`) and only then starts TLS on the socket with the name's cached context and
+ * `requestCert` exactly when the name has mTLS bindings. `rejectUnauthorized: false`: a
+ * missing or bad certificate never aborts the handshake; it becomes facts for the WAF.
+ * ALPN offers http/1.1 only: no HTTP/2, so a client cannot coalesce requests for several
+ * hostnames (with different CAs) onto one connection. An unknown server name, or none, is
+ * refused with an unrecognized_name alert.
+ */
+export function createTlsFront(options: TlsFrontOptions): net.Server {
+  const { log } = options;
+  const helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  return net.createServer({ noDelay: true }, (socket) => {
+    let received: Buffer | undefined;
+    socket.setTimeout(helloTimeoutMs, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    const onData = (chunk: Buffer) => {
+      received = received ? Buffer.concat([received, chunk]) : chunk;
+      const hello = readClientHello(received);
+      if (hello.status === 'incomplete') return;
+      socket.removeListener('data', onData);
+      socket.pause();
+      socket.setTimeout(0);
+      if (hello.status === 'invalid') {
+        log.debug({ remote: socket.remoteAddress, reason: hello.reason }, 'not a TLS ClientHello; closed');
+        socket.destroy();
+        return;
+      }
+      const serverName = hello.serverName;
+      const choice = serverName === undefined ? undefined : options.snapshot()?.tlsFor(serverName);
+      if (serverName === undefined || !choice) {
+        log.debug({ remote: socket.remoteAddress, serverName: serverName ?? null }, 'no credential for the server name; handshake refused');
+        socket.end(unrecognizedName);
+        return;
+      }
+      socket.unshift(received);
+      const secure = new tls.TLSSocket(socket, {
+        isServer: true,
+        secureContext: choice.context,
+        requestCert: choice.trust !== undefined,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      });
+      attachConnectionState(secure, serverName, choice.trust !== undefined);
+      const handshakeTimer = setTimeout(() => secure.destroy(), handshakeTimeoutMs);
+      secure.once('secure', () => clearTimeout(handshakeTimer));
+      secure.on('close', () => clearTimeout(handshakeTimer));
+      secure.on('error', (error) => {
+        log.debug({ remote: socket.remoteAddress, serverName, error: error.message }, 'TLS connection error');
+        secure.destroy();
+      });
+      options.onTlsSocket(secure);
+    };
+    socket.on('data', onData);
+  });
+}

@@ -1,0 +1,96 @@
+import { NO_CLIENT_CERT, type ClientCertFacts } from '@portcullis/waf';
+import { describe, expect, it } from 'vitest';
+import { downstreamResponseHeaders, isEdgeOwnedHeader, upstreamRequestHeaders } from './upstream-headers.ts';
+
+const verified: ClientCertFacts = {
+  presented: true,
+  chainVerified: true,
+  revoked: false,
+  serial: '0a1b',
+  fingerprintSha256: 'ab'.repeat(32),
+  subjectDn: 'CN=Zoë,O=100% Test',
+  issuerDn: 'CN=Bound CA',
+  issuerSki: '',
+  notBefore: 0,
+  notAfter: 0,
+  error: '',
+};
+
+describe('upstream headers', () => {
+  const clientSent = {
+    host: 'api.example.com',
+    accept: '*/*',
+    connection: 'keep-alive, x-private',
+    'x-private': 'hop',
+    'keep-alive': 'timeout=5',
+    te: 'trailers',
+    'client-cert': ':Zm9yZ2Vk:',
+    'client-cert-chain': ':Zm9yZ2Vk:',
+    'x-forwarded-client-cert': 'By=spoofed',
+    'x-client-cert-verified': 'SUCCESS',
+    'x-client-cert-anything': 'spoofed',
+    'x-forwarded-for': '203.0.113.9',
+    'x-request-id': 'client-chosen',
+    cookie: 'a=1; b=2',
+  };
+
+  it('drops hop-by-hop and client-sent edge headers, then adds the verified facts', () => {
+    const headers = upstreamRequestHeaders(clientSent, {
+      requestId: 'req-1',
+      clientIp: '127.0.0.1',
+      host: 'api.example.com',
+      clientCert: verified,
+      clientCertHeader: ':MIIB:',
+    });
+    expect(headers).toEqual({
+      host: 'api.example.com',
+      accept: '*/*',
+      cookie: 'a=1; b=2',
+      'x-client-cert-verified': 'SUCCESS',
+      'x-client-cert-serial': '0a1b',
+      'x-client-cert-fingerprint-sha256': 'ab'.repeat(32),
+      'x-client-cert-subject': 'CN=Zo%C3%AB,O=100%25 Test',
+      'x-client-cert-issuer': 'CN=Bound CA',
+      'client-cert': ':MIIB:',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'api.example.com',
+      'x-request-id': 'req-1',
+    });
+  });
+
+  it('says NONE without a certificate and FAILED with the reason for a bad one, without Client-Cert for none', () => {
+    const base = { requestId: 'r', clientIp: '::1', host: 'h' };
+    expect(upstreamRequestHeaders(clientSent, { ...base, clientCert: NO_CLIENT_CERT, clientCertHeader: undefined })).not.toHaveProperty(
+      'client-cert',
+    );
+    expect(upstreamRequestHeaders({}, { ...base, clientCert: NO_CLIENT_CERT, clientCertHeader: undefined })['x-client-cert-verified']).toBe(
+      'NONE',
+    );
+    const revoked = { ...verified, revoked: true, error: 'revoked' as const };
+    expect(upstreamRequestHeaders({}, { ...base, clientCert: revoked, clientCertHeader: ':x:' })).toMatchObject({
+      'x-client-cert-verified': 'FAILED:revoked',
+      'client-cert': ':x:',
+    });
+  });
+
+  it('knows which headers are the edge’s', () => {
+    for (const name of ['client-cert', 'x-client-cert-serial', 'x-forwarded-proto', 'x-forwarded-client-cert'])
+      expect(isEdgeOwnedHeader(name)).toBe(true);
+    expect(isEdgeOwnedHeader('x-client-certificate')).toBe(false);
+  });
+
+  it('drops hop-by-hop headers from responses', () => {
+    expect(
+      downstreamResponseHeaders({
+        connection: 'close',
+        'transfer-encoding': 'chunked',
+        'set-cookie': ['a=1', 'b=2'],
+        'content-type': 'text/plain',
+      }),
+    ).toEqual({
+      'set-cookie': ['a=1', 'b=2'],
+      'content-type': 'text/plain',
+    });
+  });
+});
