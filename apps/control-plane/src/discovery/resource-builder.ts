@@ -169,9 +169,8 @@ export function resourceBuilder(deps: { readonly store: Store; readonly keyManag
             add('site', id);
             add('trust', id);
             add('waf', id);
-            // A deleted site's certificates are deleted in the same commit (and listed there).
-            if (op === 'put')
-              for (const c of await listAll(store, 'serverCertificate', indexes.serverCertificatesOf(id))) add('credential', c.id);
+            // Credentials do not depend on the site's document; a deleted site's certificates
+            // are deleted in the same commit, which lists them.
             break;
           case 'serverCertificate':
             add('credential', id);
