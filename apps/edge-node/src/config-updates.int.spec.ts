@@ -125,8 +125,10 @@ describe('edge configuration updates', () => {
       const answered = world.server.answersOf('waf').length;
       restarted.transport!.available = true;
       await world.server.until(() => world.server.answersOf('waf').length > answered);
-      const firstRequest = world.server.firstRequests.at(-1)!;
-      expect(Object.keys(firstRequest.initialResourceVersions).length).toBeGreaterThan(0);
+      await world.server.until(() => world.server.connected() === 5);
+      const siteRequest = world.server.firstRequests.findLast((r) => r.typeUrl === 'portcullis.edge.v1.Site')!;
+      expect(siteRequest.initialResourceVersions).toEqual(restarted.edge.store.versions('site'));
+      expect(Object.keys(siteRequest.initialResourceVersions)).toHaveLength(2);
       await waitFor(() => restarted.edge.status().connected, 5_000);
       expect((await curl(port, 'www.example.com', '/', { cacert: world.pki.serverCaFile })).status).toBe(403);
     } finally {
