@@ -20,6 +20,7 @@ describe('control-plane bundle', () => {
     execFileSync(process.execPath, [path.join(root, 'tools/build/bundle-app.ts'), 'control-plane', outdir], { stdio: 'pipe' });
     const httpPort = await freePort();
     const grpcPort = await freePort();
+    const discoveryPort = await freePort();
     const child = spawn(process.execPath, ['--enable-source-maps', path.join(outdir, 'main.mjs')], {
       cwd: work,
       env: {
@@ -27,6 +28,7 @@ describe('control-plane bundle', () => {
         PORTCULLIS_DATA_DIR: path.join(work, 'data'),
         PORTCULLIS_HTTP_PORT: String(httpPort),
         PORTCULLIS_GRPC_PORT: String(grpcPort),
+        PORTCULLIS_DISCOVERY_PORT: String(discoveryPort),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

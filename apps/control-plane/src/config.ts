@@ -11,6 +11,13 @@ export interface ControlPlaneConfig {
   readonly grpcPort: number;
   /** TLS for the gRPC admin API (PEM chain and key); undefined serves plaintext, for a loopback bind. */
   readonly grpcTls: { readonly certificateChain: Buffer; readonly privateKey: Buffer } | undefined;
+  /** The discovery stream to edges (gRPC, always mutual TLS with the fleet CA). */
+  readonly discoveryHost: string;
+  readonly discoveryPort: number;
+  /** Names (DNS or IP) edges dial, covered by the discovery server certificate besides localhost and loopback. */
+  readonly discoveryNames: readonly string[];
+  /** How often the resource cache reads the store's change records when idle. */
+  readonly discoveryPollMs: number;
   /** Redis for production and several replicas; undefined selects the embedded store. */
   readonly redisUrl: string | undefined;
   /** Where the embedded store and generated local secrets live. */
@@ -55,6 +62,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     grpcHost: env['PORTCULLIS_GRPC_HOST'] || '127.0.0.1',
     grpcPort: port(env, 'PORTCULLIS_GRPC_PORT', 9090),
     grpcTls: grpcTls(env),
+    discoveryHost: env['PORTCULLIS_DISCOVERY_HOST'] || '127.0.0.1',
+    discoveryPort: port(env, 'PORTCULLIS_DISCOVERY_PORT', 9443),
+    discoveryNames: (env['PORTCULLIS_DISCOVERY_NAMES'] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+    discoveryPollMs: whole(env, 'PORTCULLIS_DISCOVERY_POLL_MS', 50, 10, 5_000),
     redisUrl,
     dataDir,
     masterKeys: parseMasterKeys(secret('PORTCULLIS_MASTER_KEY', () => randomBytes(32).toString('base64'))),
@@ -68,6 +82,14 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (!text) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${name} must be a port number`);
+  return value;
+}
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
   return value;
 }
 

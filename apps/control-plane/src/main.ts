@@ -4,14 +4,16 @@ import { ConfigError, loadConfig } from './config.ts';
 import { localKeyManager } from './crypto/key-manager.ts';
 import { createServices } from './domain/services.ts';
 import { startAdminGrpcServer, tlsServerCredentials } from './grpc/admin-server.ts';
+import { startDiscovery } from './discovery/start-discovery.ts';
 import { buildHttpApp } from './http/app.ts';
 import { openStore } from './store/open-store.ts';
 
 /**
  * Starts the control plane: the store (Redis when PORTCULLIS_REDIS_URL is set, else the
- * embedded SQLite file under PORTCULLIS_DATA_DIR), the domain services, the HTTP API, then
- * the gRPC admin API. Stops cleanly on SIGINT/SIGTERM: in-flight requests finish, then the
- * store closes.
+ * embedded SQLite file under PORTCULLIS_DATA_DIR), the domain services, the HTTP API, the
+ * gRPC admin API, then configuration discovery for edges (mutual TLS on its own port). Stops
+ * cleanly on SIGINT/SIGTERM: in-flight requests finish, discovery streams end (edges
+ * reconnect elsewhere), then the store closes.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,10 +24,8 @@ async function main(): Promise<void> {
       onConnectionError: (error) => log.warn({ err: error.message }, 'redis connection lost; reconnecting'),
     },
   );
-  const services = createServices(
-    { store, keyManager: localKeyManager(config.masterKeys), now: () => new Date() },
-    { adminToken: config.adminToken },
-  );
+  const keyManager = localKeyManager(config.masterKeys);
+  const services = createServices({ store, keyManager, now: () => new Date() }, { adminToken: config.adminToken });
   const http = await buildHttpApp({ services, loggerInstance: log });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   const grpc = await startAdminGrpcServer({
@@ -35,8 +35,25 @@ async function main(): Promise<void> {
     ...(config.grpcTls ? { credentials: tlsServerCredentials(config.grpcTls) } : {}),
     log,
   });
+  const discovery = await startDiscovery({
+    store,
+    keyManager,
+    services,
+    host: config.discoveryHost,
+    port: config.discoveryPort,
+    names: config.discoveryNames,
+    pollMs: config.discoveryPollMs,
+    log,
+  });
   http.log.info(
-    { store: config.redisUrl ? 'redis' : 'embedded', dataDir: config.dataDir, grpcPort: grpc.port, grpcTls: config.grpcTls !== undefined },
+    {
+      store: config.redisUrl ? 'redis' : 'embedded',
+      dataDir: config.dataDir,
+      grpcPort: grpc.port,
+      grpcTls: config.grpcTls !== undefined,
+      discoveryPort: discovery.port,
+      discoveryCertificateNotAfter: discovery.certificateNotAfter.toISOString(),
+    },
     config.redisUrl
       ? 'control plane ready'
       : `control plane ready; the admin token is in ${path.join(config.dataDir, 'admin-token')} unless PORTCULLIS_ADMIN_TOKEN is set`,
@@ -47,7 +64,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     http.log.info({ signal }, 'stopping');
-    await Promise.all([http.close(), grpc.close()]);
+    await Promise.all([http.close(), grpc.close(), discovery.close()]);
     await store.close();
     process.exit(0);
   };

@@ -26,7 +26,7 @@ describe('two control-plane processes on one Redis', () => {
   const masterKey = randomBytes(32).toString('base64');
 
   async function startReplica(): Promise<Replica> {
-    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const [httpPort, grpcPort, discoveryPort] = [await freePort(), await freePort(), await freePort()];
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTCULLIS_')));
     const child = spawn(process.execPath, ['apps/control-plane/src/main.ts'], {
       cwd: repoRoot,
@@ -37,6 +37,7 @@ describe('two control-plane processes on one Redis', () => {
         PORTCULLIS_ADMIN_TOKEN: adminToken,
         PORTCULLIS_HTTP_PORT: String(httpPort),
         PORTCULLIS_GRPC_PORT: String(grpcPort),
+        PORTCULLIS_DISCOVERY_PORT: String(discoveryPort),
         PORTCULLIS_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,13 +6,16 @@ import { credentials } from '@grpc/grpc-js';
 import { adminV1 } from '@portcullis/proto';
 import { freePort } from '@portcullis/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resourceTypes } from '@portcullis/config';
+import { enrollEdge, fetchCall, openGrpcStream } from '../discovery/test/grpc-edge.ts';
 import { adminApi, type AdminApi } from './test/admin-fixture.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
 /**
  * The real control plane in its own process, driven over gRPC from this one: what the gRPC
- * admin API writes, the HTTP API serves, and SIGTERM stops both cleanly.
+ * admin API writes, the HTTP API serves and the discovery port streams to an enrolled edge,
+ * and SIGTERM stops all three cleanly.
  */
 describe('control plane process: gRPC admin beside HTTP', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'control-plane-'));
@@ -25,8 +28,8 @@ describe('control plane process: gRPC admin beside HTTP', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('creates over gRPC what HTTP then shows, and exits 0 on SIGTERM', async () => {
-    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  it('creates over gRPC what HTTP then shows and discovery streams, and exits 0 on SIGTERM', async () => {
+    const [httpPort, grpcPort, discoveryPort] = [await freePort(), await freePort(), await freePort()];
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTCULLIS_')));
     const started = spawn(process.execPath, ['apps/control-plane/src/main.ts'], {
       cwd: repoRoot,
@@ -35,6 +38,7 @@ describe('control plane process: gRPC admin beside HTTP', () => {
         PORTCULLIS_DATA_DIR: dataDir,
         PORTCULLIS_HTTP_PORT: String(httpPort),
         PORTCULLIS_GRPC_PORT: String(grpcPort),
+        PORTCULLIS_DISCOVERY_PORT: String(discoveryPort),
         PORTCULLIS_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +101,14 @@ describe('control plane process: gRPC admin beside HTTP', () => {
     expect(audit.items.find((e) => e.action === 'Binding.Set')?.requestId).toBe(bound.headers.get('x-request-id')[0]);
     expect(audit.items.find((e) => e.action === 'ClientCertificate.Create')?.requestId).toBe(created.headers.get('x-request-id')[0]);
 
+    // An edge enrolls over HTTP and receives the site over the discovery port (started after gRPC).
+    const edge = await enrollEdge(fetchCall(`http://127.0.0.1:${httpPort}`), adminToken, 'process-edge');
+    const stream = openGrpcStream(`localhost:${discoveryPort}`, edge);
+    stream.send({ nodeId: 'process-edge', typeUrl: resourceTypes.site.typeUrl });
+    expect((await stream.next()).resources.map((r) => r.name)).toEqual([`site/${site.id}`]);
+
     started.kill('SIGTERM');
     expect(await exited, output).toEqual({ code: 0, signal: null });
+    stream.close();
   });
 });
