@@ -9,7 +9,7 @@ import { ensureImage } from '@portcullis/testing';
  * Run `npm run build` first; each image's context is the app's bundle in dist/apps/<app>.
  */
 const root = path.resolve(import.meta.dirname, '../..');
-const apps = ['control-plane'];
+const apps = ['control-plane', 'edge-node'];
 
 for (const base of ['node:24-bookworm-slim', 'redis:7']) {
   console.log(`${base}: ${ensureImage(base)}`);
