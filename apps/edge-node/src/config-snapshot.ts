@@ -66,7 +66,7 @@ const noRevocations: ReadonlySet<string> = new Set();
  * (reused from `previous` when its material is unchanged), so handshakes only look up.
  * References are resolved leniently, since each type arrives on its own stream: a credential,
  * bundle or ruleset of a site the edge does not hold is ignored, and so are names outside the
- * site's zone. Of two credentials for one name the one that expires last serves (then the
+ * site's zone; a site whose trust bundle has not arrived is not served at all. Of two credentials for one name the one that expires last serves (then the
  * lower id). Throws only what `tls.createSecureContext` throws for material that compiled
  * alone, which does not happen for validated resources.
  */
@@ -81,6 +81,10 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
   }
   const sitesByZone = new Map<string, { site: SiteConfig; tls: SiteTls }>();
   for (const compiled of state.site.values()) {
+    // Every site has a trust bundle, empty when nothing is bound (docs/edge-protocol.md): until
+    // it has arrived the edge cannot tell which names need a client certificate, so it does
+    // not serve the site rather than serve an mTLS name without asking for one.
+    if (!trustBySite.has(compiled.id)) continue;
     const site: SiteConfig = { id: compiled.id, zone: compiled.zone, origin: compiled.origin, waf: wafBySite.get(compiled.id) };
     const tls = siteTls(site, credentialsBySite.get(site.id) ?? [], trustBySite.get(site.id), reuse, built);
     sitesByZone.set(site.zone, { site, tls });

@@ -49,6 +49,8 @@ describe('config store and snapshots', () => {
     expect(store.current?.generation).toBe(1);
     const restored = createConfigStore();
     expect(restored.restore({ site: [siteResource('s1', 'example.com', 'http://o').resource] })).toEqual([]);
+    expect(restored.current?.route('a.example.com')).toBeUndefined();
+    restored.apply('trust', [trustResource('s1', {}, {}).resource], []);
     expect(restored.current?.route('a.example.com')?.id).toBe('s1');
   });
 
@@ -56,6 +58,8 @@ describe('config store and snapshots', () => {
     const store = readyStore(
       siteResource('outer', 'example.com', 'http://outer'),
       siteResource('inner', 'api.example.com', 'http://inner'),
+      trustResource('outer', {}, {}),
+      trustResource('inner', {}, {}),
     );
     const snapshot = store.current!;
     expect(snapshot.route('example.com')?.id).toBe('outer');
@@ -109,7 +113,12 @@ describe('config store and snapshots', () => {
   });
 
   it('applies the valid resources of a delta and keeps the last good version of a refused one', () => {
-    const store = readyStore(siteResource('s1', 'example.com', 'http://one'), siteResource('s2', 'example.org', 'http://two'));
+    const store = readyStore(
+      siteResource('s1', 'example.com', 'http://one'),
+      siteResource('s2', 'example.org', 'http://two'),
+      trustResource('s1', {}, {}),
+      trustResource('s2', {}, {}),
+    );
     const first = store.versions('site');
     const outcome = store.apply(
       'site',
@@ -141,6 +150,7 @@ describe('config store and snapshots', () => {
     store.onSwap((snapshot) => seen.push(snapshot.generation));
     apply(store, credentialResource('api', 'nope', ['api.example.com'], apiCert), siteResource('s1', 'example.com', 'http://o'));
     expect(seen).toEqual([2, 3]);
+    expect(store.current!.route('example.com')).toBeUndefined();
     expect(store.current!.tlsFor('api.example.com')).toBeUndefined();
   });
 });

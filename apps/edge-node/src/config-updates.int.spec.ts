@@ -1,7 +1,7 @@
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorld, curl, startOrigin, startTestEdge, waitFor, type TestOrigin, type TestWorld } from './test/edge-harness.ts';
-import { credentialResource, siteResource, wafResource } from './test/resources.ts';
+import { credentialResource, siteResource, trustResource, wafResource } from './test/resources.ts';
 
 async function fetchText(port: number, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -18,7 +18,11 @@ describe('edge configuration updates', () => {
     world = await createTestWorld();
     [originB, originC] = await Promise.all([startOrigin('origin-b'), startOrigin('origin-c')]);
     const netCert = await world.pki.serverCertificate(['example.net']);
-    await world.server.push(siteResource('s2', 'example.net', originB.url), credentialResource('c2', 's2', ['example.net'], netCert));
+    await world.server.push(
+      siteResource('s2', 'example.net', originB.url),
+      credentialResource('c2', 's2', ['example.net'], netCert),
+      trustResource('s2', {}, {}),
+    );
   });
   afterAll(async () => {
     await Promise.all([originB?.close(), originC?.close()]);

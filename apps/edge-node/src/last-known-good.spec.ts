@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfigStore } from './config-store.ts';
 import { lastKnownGoodWriter, loadLastKnownGood, saveLastKnownGood } from './last-known-good.ts';
-import { credentialResource, revocationsResource, siteResource, wafResource } from './test/resources.ts';
+import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from './test/resources.ts';
 import { createTestPki, type TestPki } from './test/test-pki.ts';
 
 describe('last-known-good', () => {
@@ -23,6 +23,7 @@ describe('last-known-good', () => {
     const store = createConfigStore();
     store.restore({});
     store.apply('site', [siteResource('s1', 'example.com', 'http://origin').resource], []);
+    store.apply('trust', [trustResource('s1', {}, {}).resource], []);
     store.apply(
       'credential',
       [credentialResource('c1', 's1', ['api.example.com'], await pki.serverCertificate(['api.example.com'])).resource],
