@@ -83,6 +83,17 @@ describe('edge request path', () => {
     expect(JSON.stringify(logs.lines)).not.toContain('BEGIN');
   });
 
+  it('streams request bodies to the origin, chunked or not', async () => {
+    const body = 'x'.repeat(200_000);
+    const file = world.pki.file('upload.txt', body);
+    const sized = await get('www.example.com', '/upload', { args: ['--data-binary', `@${file}`, '-H', 'content-type: text/plain'] });
+    expect(sized.body).toBe('origin-a POST /upload\n');
+    expect(world.origin.seen.at(-1)!).toMatchObject({ method: 'POST', body });
+    const chunked = await get('www.example.com', '/chunked', { args: ['--data-binary', 'abc', '-H', 'transfer-encoding: chunked'] });
+    expect(chunked.status).toBe(200);
+    expect(world.origin.seen.at(-1)!.body).toBe('abc');
+  });
+
   it('accepts a CA only on the hostnames bound to it, and refuses a certificate from an unbound CA', async () => {
     expect((await get('custom.example.com', '/', { cert: world.bob })).status).toBe(200);
     expect((await get('api.example.com', '/', { cert: world.bob })).status).toBe(403);

@@ -16,9 +16,10 @@ export interface SeenRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
 }
 
-/** A plain Node origin that answers `<name> <method> <url>` and records every request. */
+/** A plain Node origin that answers `<name> <method> <url>` and records every request with its body. */
 export interface TestOrigin {
   readonly name: string;
   readonly url: string;
@@ -29,8 +30,9 @@ export interface TestOrigin {
 export async function startOrigin(name: string): Promise<TestOrigin> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
-    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    req.resume();
+    const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' };
+    seen.push(request);
+    req.on('data', (chunk: Buffer) => (request.body += chunk.toString()));
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'x-origin': name, connection: 'keep-alive' });
       res.end(`${name} ${req.method} ${req.url}\n`);
