@@ -81,7 +81,7 @@ describe('delta stream', () => {
     server.disconnectAll();
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(transport.opened).toBeGreaterThanOrEqual(3);
-    expect(stream.status().connected).toBe(false);
+    expect(stream.status()).toMatchObject({ connected: false, lastError: expect.stringContaining('UNAVAILABLE') });
     await server.push(siteResource('s2', 'two.example', 'http://o2'));
     transport.available = true;
     await server.until(() => server.answersOf('site').length === 2);

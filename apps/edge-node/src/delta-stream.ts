@@ -24,6 +24,8 @@ export interface DeltaStreamStatus {
       }
     | undefined;
   readonly reconnects: number;
+  /** Why the last call ended (a permanent refusal, say PERMISSION_DENIED, shows here). */
+  readonly lastError: string | undefined;
 }
 
 export interface DeltaStreamOptions {
@@ -68,6 +70,7 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
     lastAck: undefined,
     lastNack: undefined,
     reconnects: 0,
+    lastError: undefined,
   };
 
   const request = (fields: Partial<edgeV1.DeltaResourcesRequest>): edgeV1.DeltaResourcesRequest => ({
@@ -132,7 +135,7 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
         'discovery stream closed; reconnecting',
       );
       attempt += 1;
-      status = { ...status, connected: false, reconnects: status.reconnects + 1 };
+      status = { ...status, connected: false, reconnects: status.reconnects + 1, lastError: error?.message ?? 'stream ended' };
       timer = setTimeout(connect, delay);
     };
     current.on('data', (response) => {
