@@ -75,6 +75,10 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
     const site = host === state.serverName ? sni.site : snapshot.route(host);
     if (!site) return refuse(421, `${host} is not served here.`, host);
 
+    // The name gained mTLS bindings after this connection's handshake, which therefore asked
+    // for no certificate: answer this request on the facts (none presented) and close, so the
+    // client's next connection gets a CertificateRequest.
+    if (sni.trust !== undefined && !state.requestedCertificate) res.shouldKeepAlive = false;
     const at = now();
     const connection = certificateFor(socket, state, sni.trust, at);
     const clientCert = requestCertificateFacts(connection, snapshot.isRevoked, Math.floor(at.getTime() / 1000));

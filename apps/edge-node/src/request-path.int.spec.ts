@@ -4,7 +4,7 @@ import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorld, curl, recordingLogger, startOrigin, startTestEdge, type TestWorld } from './test/edge-harness.ts';
 import { startNginxOrigin } from './test/nginx-origin.ts';
-import { revocationsResource, siteResource, wafResource } from './test/resources.ts';
+import { revocationsResource, siteResource, trustResource, wafResource } from './test/resources.ts';
 
 /**
  * Requests through a real edge (TLS front, WAF, proxy) with curl, a Node keep-alive client and
@@ -148,6 +148,48 @@ describe('edge request path', () => {
       expect(await request()).toMatchObject({ status: 200, reused: true, localPort: first.localPort });
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('closes a kept-alive connection whose name gained bindings, so the next one is asked for a certificate', async () => {
+    const agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      ca: world.pki.serverCaPem,
+      cert: world.alice.chainPem,
+      key: world.alice.keyPem,
+    });
+    const request = () =>
+      new Promise<{ reused: boolean; verified: unknown; connection: string | undefined }>((resolve, reject) => {
+        const req = https.get(
+          { host: '127.0.0.1', port, servername: 'www.example.com', path: '/', agent, headers: { host: 'www.example.com' } },
+          (res) => {
+            res.resume();
+            res.on('end', () =>
+              resolve({
+                reused: req.reusedSocket,
+                verified: world.origin.seen.at(-1)!.headers['x-client-cert-verified'],
+                connection: res.headers.connection,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+      });
+    try {
+      expect(await request()).toMatchObject({ reused: false, verified: 'NONE' });
+      await world.server.push(
+        trustResource(
+          's1',
+          { acct_1: world.accountCa.certificatePem, ca_custom: world.customCa.certificatePem },
+          { 'api.example.com': ['acct_1'], 'custom.example.com': ['ca_custom'], 'www.example.com': ['acct_1'] },
+        ),
+      );
+      expect(await request()).toMatchObject({ reused: true, verified: 'NONE', connection: 'close' });
+      expect(await request()).toMatchObject({ reused: false, verified: 'SUCCESS' });
+    } finally {
+      agent.destroy();
+      await world.server.push(world.resources.trust);
     }
   });
 
