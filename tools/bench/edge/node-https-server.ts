@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 
 /**
- * The Node baseline of the edge benchmark: `https` with `requestCert`, answering 200 to an
- * authorised client and 403 otherwise. Arguments: port, server cert, server key, client CA.
+ * The Node baselines of the edge benchmark: `https` with `requestCert`, refusing an
+ * unauthorised client with 403, and either answering 200 itself or, given an origin port,
+ * proxying to it with a keep-alive agent and nothing else (no WAF, no header work): the
+ * ceiling for a proxy written on Node. Arguments: port, server cert, server key, client CA,
+ * [origin port].
  */
-const [port, cert, key, ca] = process.argv.slice(2) as [string, string, string, string];
+const [port, cert, key, ca, originPort] = process.argv.slice(2) as [string, string, string, string, string | undefined];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const server = https.createServer(
   {
     cert: readFileSync(cert),
@@ -17,9 +22,28 @@ const server = https.createServer(
     minVersion: 'TLSv1.3',
   },
   (request, response) => {
-    const authorized = (request.socket as TLSSocket).authorized;
-    response.writeHead(authorized ? 200 : 403, { 'content-type': 'text/plain', 'content-length': authorized ? '3' : '10' });
-    response.end(authorized ? 'ok\n' : 'forbidden\n');
+    if (!(request.socket as TLSSocket).authorized) {
+      response.writeHead(403, { 'content-type': 'text/plain', 'content-length': '10' });
+      response.end('forbidden\n');
+    } else if (originPort === undefined) {
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3' });
+      response.end('ok\n');
+    } else {
+      const upstream = http.request({
+        host: '127.0.0.1',
+        port: Number(originPort),
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+        agent,
+      });
+      upstream.on('response', (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      upstream.on('error', () => response.destroy());
+      upstream.end();
+    }
   },
 );
 server.keepAliveTimeout = 60_000;
