@@ -1,27 +1,15 @@
 import type { KeyObject } from 'node:crypto';
-import { describeCertificate } from '../certificate-info.ts';
 import type { CertificateInfo } from '../certificate-info.ts';
-import { assembleCertificate, encodeTbsCertificate, keyIdentifier } from '../certificate-encoder.ts';
-import { commonNameOf, encodeSubject } from '../distinguished-name.ts';
+import { commonNameOf } from '../distinguished-name.ts';
 import type { IssuingCa } from '../issuing-ca.ts';
-import type { PublicKeyInfo } from '../key-algorithm.ts';
-import { encodeKeyPair, generateKeyPair, keyTypeAlgorithm } from '../key-pair.ts';
+import { keyTypeAlgorithm } from '../key-pair.ts';
 import type { KeyType } from '../key-pair.ts';
 import { verifyCsr } from '../parse-csr.ts';
-import { encodePem } from '../pem.ts';
-import { parseCertificateDer } from '../parse-certificate.ts';
-import { PkiError } from '../pki-error.ts';
-import {
-  encodeAuthorityKeyId,
-  encodeBasicConstraints,
-  encodeExtendedKeyUsage,
-  encodeKeyUsage,
-  encodeSubjectKeyId,
-} from '../x509-extensions.ts';
 import { clientCertificatePolicies } from './client-certificate-policies.ts';
+import { runValidators } from './issuance-policy.ts';
+import type { IssuanceContext, IssuancePolicy } from './issuance-policy.ts';
+import { signLeaf, subjectKeyOf } from './sign-leaf.ts';
 import { subjectPublicKeyInfo } from './subject-key.ts';
-import { runEnforcers, runModifiers, runValidators } from './issuance-policy.ts';
-import type { CertificateTemplate, IssuanceContext, IssuancePolicy } from './issuance-policy.ts';
 
 /**
  * A request for a client certificate: either the system generates the key (`keyType`, and a
@@ -106,58 +94,20 @@ export async function issueClientCertificate(
   };
   runValidators(policies, context);
 
-  let subjectKey: PublicKeyInfo;
-  let privateKeyPem: string | null = null;
-  if (subject.source === 'csr') {
-    subjectKey = subject.csr.publicKeyInfo;
-  } else if (subject.source === 'public-key') {
-    subjectKey = subject.key;
-  } else {
-    const encoded = encodeKeyPair(await generateKeyPair(subject.keyType));
-    subjectKey = encoded.publicKeyInfo;
-    privateKeyPem = encoded.privateKeyPem;
-  }
-
-  const template: CertificateTemplate = {
-    commonName: context.request.commonName ?? '',
-    serialNumber: new Uint8Array(0),
-    notBefore: now,
-    notAfter: now,
-    keyUsage: [],
-    extendedKeyUsage: [],
-  };
-  runModifiers(policies, template, context);
-  const shapedNotAfter = template.notAfter.getTime();
-  runEnforcers(policies, template, context);
-  // Only extra policies can get here with an empty period, but a certificate that is never
-  // valid must not be signed whatever the pipeline holds.
-  if (template.notAfter.getTime() <= template.notBefore.getTime()) {
-    throw new PkiError('Issuance.InvalidValidity', { detail: 'notAfter is not after notBefore' });
-  }
-  const tbs = encodeTbsCertificate({
-    serial: template.serialNumber,
-    signingAlgorithm: ca.signingAlgorithm,
-    issuerDer: ca.subjectDer,
-    notBefore: template.notBefore,
-    notAfter: template.notAfter,
-    subjectDer: encodeSubject({ commonName: template.commonName }),
-    spki: subjectKey.spki,
-    extensions: [
-      encodeBasicConstraints(null),
-      // An empty keyUsage or extKeyUsage is invalid (RFC 5280); a policy that clears one means "unrestricted".
-      ...(template.keyUsage.length > 0 ? [encodeKeyUsage(template.keyUsage)] : []),
-      ...(template.extendedKeyUsage.length > 0 ? [encodeExtendedKeyUsage(template.extendedKeyUsage)] : []),
-      encodeSubjectKeyId(keyIdentifier(subjectKey.keyBits)),
-      encodeAuthorityKeyId(ca.subjectKeyId),
-    ],
-  });
-  const certificateDer = assembleCertificate(tbs, ca.signingAlgorithm, await ca.signer.sign(tbs));
+  const { subjectKey, privateKeyPem } = await subjectKeyOf(
+    subject.source === 'csr'
+      ? { key: subject.csr.publicKeyInfo }
+      : subject.source === 'public-key'
+        ? { key: subject.key }
+        : { keyType: subject.keyType },
+  );
+  const leaf = await signLeaf(policies, context, subjectKey);
   return {
-    certificatePem: encodePem('CERTIFICATE', certificateDer),
-    certificateDer,
+    certificatePem: leaf.certificatePem,
+    certificateDer: leaf.certificateDer,
     privateKeyPem,
-    info: describeCertificate(parseCertificateDer(certificateDer)),
+    info: leaf.info,
     validityDays,
-    clampedToCaValidity: template.notAfter.getTime() < shapedNotAfter,
+    clampedToCaValidity: leaf.clampedToCaValidity,
   };
 }

@@ -1,28 +1,16 @@
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import { describeCertificate } from '../certificate-info.ts';
 import type { CertificateInfo } from '../certificate-info.ts';
-import { assembleCertificate, encodeTbsCertificate, keyIdentifier } from '../certificate-encoder.ts';
-import { encodeSubject } from '../distinguished-name.ts';
 import type { IssuingCa } from '../issuing-ca.ts';
-import type { PublicKeyInfo } from '../key-algorithm.ts';
-import { encodeKeyPair, generateKeyPair, keyTypeAlgorithm } from '../key-pair.ts';
+import { keyTypeAlgorithm } from '../key-pair.ts';
 import type { KeyType } from '../key-pair.ts';
-import { encodePem } from '../pem.ts';
-import { parseCertificateDer } from '../parse-certificate.ts';
 import { PkiError } from '../pki-error.ts';
-import {
-  encodeAuthorityKeyId,
-  encodeBasicConstraints,
-  encodeExtendedKeyUsage,
-  encodeKeyUsage,
-  encodeSubjectAltName,
-  encodeSubjectKeyId,
-} from '../x509-extensions.ts';
-import { runEnforcers, runModifiers, runValidators } from './issuance-policy.ts';
-import type { CertificateTemplate, IssuanceContext } from './issuance-policy.ts';
+import { encodeSubjectAltName } from '../x509-extensions.ts';
+import { runValidators } from './issuance-policy.ts';
+import type { IssuanceContext } from './issuance-policy.ts';
 import type { IssuanceOptions } from './issue-client-certificate.ts';
 import { serverCertificatePolicies } from './server-certificate-policies.ts';
+import { signLeaf, subjectKeyOf } from './sign-leaf.ts';
 import { subjectPublicKeyInfo } from './subject-key.ts';
 
 /**
@@ -92,55 +80,15 @@ export async function issueServerCertificate(
   };
   runValidators(policies, context);
 
-  let subjectKey: PublicKeyInfo;
-  let privateKeyPem: string | null = null;
-  if (given) {
-    subjectKey = given;
-  } else {
-    const encoded = encodeKeyPair(await generateKeyPair((request as { keyType: KeyType }).keyType));
-    subjectKey = encoded.publicKeyInfo;
-    privateKeyPem = encoded.privateKeyPem;
-  }
-
-  const template: CertificateTemplate = {
-    commonName: context.request.commonName ?? '',
-    serialNumber: new Uint8Array(0),
-    notBefore: now,
-    notAfter: now,
-    keyUsage: [],
-    extendedKeyUsage: [],
-  };
-  runModifiers(policies, template, context);
-  const shapedNotAfter = template.notAfter.getTime();
-  runEnforcers(policies, template, context);
-  if (template.notAfter.getTime() <= template.notBefore.getTime()) {
-    throw new PkiError('Issuance.InvalidValidity', { detail: 'notAfter is not after notBefore' });
-  }
-  const tbs = encodeTbsCertificate({
-    serial: template.serialNumber,
-    signingAlgorithm: ca.signingAlgorithm,
-    issuerDer: ca.subjectDer,
-    notBefore: template.notBefore,
-    notAfter: template.notAfter,
-    subjectDer: encodeSubject({ commonName: template.commonName }),
-    spki: subjectKey.spki,
-    extensions: [
-      encodeBasicConstraints(null),
-      ...(template.keyUsage.length > 0 ? [encodeKeyUsage(template.keyUsage)] : []),
-      ...(template.extendedKeyUsage.length > 0 ? [encodeExtendedKeyUsage(template.extendedKeyUsage)] : []),
-      encodeSubjectAltName({ dns, ip }),
-      encodeSubjectKeyId(keyIdentifier(subjectKey.keyBits)),
-      encodeAuthorityKeyId(ca.subjectKeyId),
-    ],
-  });
-  const certificateDer = assembleCertificate(tbs, ca.signingAlgorithm, await ca.signer.sign(tbs));
+  const { subjectKey, privateKeyPem } = await subjectKeyOf(given ? { key: given } : { keyType: (request as { keyType: KeyType }).keyType });
+  const leaf = await signLeaf(policies, context, subjectKey, [encodeSubjectAltName({ dns, ip })]);
   return {
-    certificatePem: encodePem('CERTIFICATE', certificateDer),
-    certificateDer,
+    certificatePem: leaf.certificatePem,
+    certificateDer: leaf.certificateDer,
     privateKeyPem,
-    info: describeCertificate(parseCertificateDer(certificateDer)),
+    info: leaf.info,
     validityDays,
-    clampedToCaValidity: template.notAfter.getTime() < shapedNotAfter,
+    clampedToCaValidity: leaf.clampedToCaValidity,
   };
 }
 
