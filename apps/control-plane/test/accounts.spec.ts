@@ -245,7 +245,7 @@ describe('audit log', () => {
       requestId: patched.raw.headers['x-request-id'],
       action: 'Site.Update',
       target: { kind: 'site', id: site.body.id },
-      details: { originUrl: 'https://p.example.net' },
+      details: { originUrl: 'https://p.example.net', forwardClientCert: false },
     });
     expect(create.requestId).toBe(site.raw.headers['x-request-id']);
     expect(update.revision).toBeGreaterThan(create.revision);

@@ -36,6 +36,7 @@ describe('sites', () => {
       id: expect.stringMatching(/^site_[0-9a-f]{20}$/),
       name: 'shop.xn--bcher-kva.example',
       originUrl: 'https://origin.example.net:8443',
+      forwardClientCert: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -97,6 +98,12 @@ describe('sites', () => {
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ id: one.id, name: one.name, originUrl: 'http://10.0.0.7:8080/app' });
     expect((await t.store.get('site', one.id))?.data.originUrl).toBe('http://10.0.0.7:8080/app');
+    expect(got.body.forwardClientCert).toBe(false);
+    const forwarding = await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, { forwardClientCert: true });
+    expect(forwarding.body).toMatchObject({ originUrl: 'http://10.0.0.7:8080/app', forwardClientCert: true });
+    expect((await t.store.get('site', one.id))?.data.forwardClientCert).toBe(true);
+    expectError(await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, {}), 400, 'InvalidParameter');
+    expectError(await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, { forwardClientCert: 'yes' }), 400, 'InvalidParameter');
     expectError(await call(t.app, b.apiKey, 'GET', '/v1/sites/site_00000000000000000000'), 404, 'NotFound.Site');
     expectError(
       await call(t.app, b.apiKey, 'PATCH', '/v1/sites/site_00000000000000000000', { originUrl: 'https://x.example' }),

@@ -11,6 +11,8 @@ export interface CompiledSite {
   readonly id: string;
   readonly zone: string;
   readonly origin: URL;
+  /** Send the origin the client certificate as RFC 9440 `Client-Cert`. */
+  readonly forwardClientCert: boolean;
 }
 
 /** One client CA of a site: its id (the revocation sets' key), PEM and SHA-256 fingerprint. */

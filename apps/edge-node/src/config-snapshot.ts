@@ -14,6 +14,8 @@ export interface SiteConfig {
   readonly id: string;
   readonly zone: string;
   readonly origin: URL;
+  /** Send the origin the client certificate as RFC 9440 `Client-Cert`. */
+  readonly forwardClientCert: boolean;
   /** Undefined when the site has no rules: every request passes. */
   readonly waf: CompiledRuleset | undefined;
 }
@@ -85,7 +87,13 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
     // it has arrived the edge cannot tell which names need a client certificate, so it does
     // not serve the site rather than serve an mTLS name without asking for one.
     if (!trustBySite.has(compiled.id)) continue;
-    const site: SiteConfig = { id: compiled.id, zone: compiled.zone, origin: compiled.origin, waf: wafBySite.get(compiled.id) };
+    const site: SiteConfig = {
+      id: compiled.id,
+      zone: compiled.zone,
+      origin: compiled.origin,
+      forwardClientCert: compiled.forwardClientCert,
+      waf: wafBySite.get(compiled.id),
+    };
     const tls = siteTls(site, credentialsBySite.get(site.id) ?? [], trustBySite.get(site.id), reuse, built);
     sitesByZone.set(site.zone, { site, tls });
   }

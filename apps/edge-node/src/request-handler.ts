@@ -31,7 +31,8 @@ const pass: Decision = Object.freeze({ action: 'pass', ruleId: null, logged: Obj
  *    connection for an mTLS name).
  * 2. Host → site (longest zone), else 421.
  * 3. Facts: connection certificate (computed once) + revocation and expiry now.
- * 4. The site's WAF: block → its response; allow/pass → the origin, with verified headers.
+ * 4. The site's WAF: block → its response; allow/pass → the origin, with verified headers
+ *    (and RFC 9440 `Client-Cert` when the site asks for it).
  * One log line per request: host, path (never the query), status, rule, certificate serial and
  * verification, upstream time.
  */
@@ -126,7 +127,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       clientIp: socket.remoteAddress ?? '',
       host: hostHeader ?? host,
       clientCert,
-      clientCertHeader: clientCert.presented ? state.clientCertHeader : undefined,
+      clientCertHeader: clientCert.presented && site.forwardClientCert ? state.clientCertHeader : undefined,
     });
     void proxy
       .forward(req, res, site.origin, headers, requestId)

@@ -83,6 +83,22 @@ describe('edge request path', () => {
     expect(JSON.stringify(logs.lines)).not.toContain('BEGIN');
   });
 
+  it('sends RFC 9440 Client-Cert only to sites that ask for it; the other certificate headers always', async () => {
+    await world.server.push(siteResource('s1', 'example.com', world.origin.url, false));
+    try {
+      const result = await get('api.example.com', '/', { cert: world.alice, args: ['-H', 'Client-Cert: :Zm9yZ2Vk:'] });
+      expect(result.status).toBe(200);
+      const seen = world.origin.seen.at(-1)!.headers;
+      expect(seen).not.toHaveProperty('client-cert');
+      expect(seen).toMatchObject({ 'x-client-cert-verified': 'SUCCESS', 'x-client-cert-serial': world.alice.serial });
+    } finally {
+      await world.server.push(siteResource('s1', 'example.com', world.origin.url, true));
+    }
+    const again = await get('api.example.com', '/', { cert: world.alice });
+    expect(world.origin.seen.at(-1)!.headers['client-cert']).toBe(`:${new X509Certificate(world.alice.chainPem).raw.toString('base64')}:`);
+    expect(again.status).toBe(200);
+  });
+
   it('streams request bodies to the origin, chunked or not', async () => {
     const body = 'x'.repeat(200_000);
     const file = world.pki.file('upload.txt', body);
@@ -221,7 +237,7 @@ describe('edge request path', () => {
   it('proxies to nginx as the origin, which sees the verified facts', async () => {
     const nginx = await startNginxOrigin(world.pki.dir);
     try {
-      await world.server.push(siteResource('s1', 'example.com', nginx.url));
+      await world.server.push(siteResource('s1', 'example.com', nginx.url, true));
       const result = await get('api.example.com', '/', { cert: world.alice });
       expect(result.status).toBe(200);
       const der = new X509Certificate(world.alice.chainPem).raw.toString('base64');

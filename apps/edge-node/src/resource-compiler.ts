@@ -71,7 +71,7 @@ function compileSite(site: edgeV1.Site, resource: EncodedResource): CompiledSite
   if ((origin.protocol !== 'http:' && origin.protocol !== 'https:') || origin.hostname === '' || origin.username || origin.password) {
     invalid(resource, 'the origin must be an http or https URL without credentials');
   }
-  return { id: site.id, zone: site.zone, origin };
+  return { id: site.id, zone: site.zone, origin, forwardClientCert: site.forwardClientCert };
 }
 
 function compileTrust(bundle: edgeV1.TrustBundle, resource: EncodedResource): CompiledTrust {

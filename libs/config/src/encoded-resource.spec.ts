@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, decodeResource, encodeResource, versionOf } from './encoded-resource.ts';
 import { resourceName, resourceTypeOf, resourceTypeOrder, resourceTypes } from './resource-types.ts';
 
-const site = { id: 'site_1', zone: 'example.com', originUrl: 'https://origin.example.com' };
+const site = { id: 'site_1', zone: 'example.com', originUrl: 'https://origin.example.com', forwardClientCert: false };
 
 function codeOf(run: () => unknown): string | undefined {
   try {

@@ -27,7 +27,7 @@ function handCache() {
     cache,
     listeners,
     site(id: string, origin = 'https://o.example.net') {
-      const resource = encodeResource('site', `site/${id}`, { id, zone: `${id}.example.com`, originUrl: origin });
+      const resource = encodeResource('site', `site/${id}`, { id, zone: `${id}.example.com`, originUrl: origin, forwardClientCert: false });
       sets.site.set(resource.name, resource);
       changed.add(resource.name);
       return resource;

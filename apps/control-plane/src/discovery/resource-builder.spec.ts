@@ -61,7 +61,7 @@ describe('resource builder', () => {
       waf: [`waf/${site.id}`],
     });
     const one = <T extends ResourceType>(type: T) => decodeResource(type, [...all[type].values()][0]!);
-    expect(one('site')).toEqual({ id: site.id, zone: site.name, originUrl: 'https://origin.example.net' });
+    expect(one('site')).toEqual({ id: site.id, zone: site.name, originUrl: 'https://origin.example.net', forwardClientCert: false });
 
     const accountCa = (await t.store.get('accountCa', accountId))!.data;
     const custom = (await t.store.get('customCa', customCa))!.data;

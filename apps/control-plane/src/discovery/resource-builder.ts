@@ -59,7 +59,12 @@ export function resourceBuilder(deps: { readonly store: Store; readonly keyManag
   async function buildSite(siteId: string): Promise<EncodedResource | undefined> {
     const site = await store.get('site', siteId);
     if (!site) return undefined;
-    return encodeResource('site', resourceName('site', siteId), { id: siteId, zone: site.data.name, originUrl: site.data.originUrl });
+    return encodeResource('site', resourceName('site', siteId), {
+      id: siteId,
+      zone: site.data.name,
+      originUrl: site.data.originUrl,
+      forwardClientCert: site.data.forwardClientCert ?? false,
+    });
   }
 
   async function buildTrust(siteId: string): Promise<EncodedResource | undefined> {

@@ -54,6 +54,8 @@ export interface Site {
   readonly name: string;
   /** Where edges forward requests that pass, e.g. `https://origin.example.com:8443`. */
   readonly originUrl: string;
+  /** Edges send the origin the client certificate as RFC 9440 `Client-Cert`; default false. */
+  readonly forwardClientCert?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

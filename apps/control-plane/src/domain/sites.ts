@@ -68,7 +68,7 @@ export function sitesService(deps: Deps) {
      * Creates a site; a zone already used by any site, or overlapping a zone of another
      * account, is `Conflict.SiteExists`.
      */
-    async create(caller: Caller, input: { name: string; originUrl: string }): Promise<Site> {
+    async create(caller: Caller, input: { name: string; originUrl: string; forwardClientCert?: boolean }): Promise<Site> {
       const accountId = accountOf(caller);
       const now = deps.now().toISOString();
       const site: Site = {
@@ -76,6 +76,7 @@ export function sitesService(deps: Deps) {
         accountId,
         name: normaliseZone(input.name),
         originUrl: normaliseOriginUrl(input.originUrl),
+        forwardClientCert: input.forwardClientCert ?? false,
         createdAt: now,
         updatedAt: now,
       };
@@ -116,19 +117,31 @@ export function sitesService(deps: Deps) {
       return { totalCount: listed.total, ...page, items: listed.items.map((i) => i.data) };
     },
 
-    /** Changes a site's origin. */
-    async update(caller: Caller, siteId: string, input: { originUrl: string }): Promise<Site> {
+    /** Changes a site's origin and/or whether edges forward the client certificate (RFC 9440). */
+    async update(caller: Caller, siteId: string, input: { originUrl?: string; forwardClientCert?: boolean }): Promise<Site> {
       const accountId = accountOf(caller);
-      const originUrl = normaliseOriginUrl(input.originUrl);
+      const originUrl = input.originUrl === undefined ? undefined : normaliseOriginUrl(input.originUrl);
       return withRetry(async () => {
         const found = await requireSite(store, accountId, siteId);
-        const site: Site = { ...found.data, originUrl, updatedAt: deps.now().toISOString() };
+        const site: Site = {
+          ...found.data,
+          ...(originUrl !== undefined ? { originUrl } : {}),
+          ...(input.forwardClientCert !== undefined ? { forwardClientCert: input.forwardClientCert } : {}),
+          updatedAt: deps.now().toISOString(),
+        };
         await commit(store, caller, {
           guards: [{ type: 'unchanged', kind: 'site', id: siteId, rev: found.rev }],
           puts: [
             { kind: 'site', id: siteId, data: site, indexes: siteIndexes(site), uniques: [{ name: uniques.siteName, value: site.name }] },
           ],
-          audit: [{ accountId, action: 'Site.Update', target: { kind: 'site', id: siteId }, details: { originUrl } }],
+          audit: [
+            {
+              accountId,
+              action: 'Site.Update',
+              target: { kind: 'site', id: siteId },
+              details: { originUrl: site.originUrl, forwardClientCert: site.forwardClientCert ?? false },
+            },
+          ],
         });
         return site;
       });

@@ -52,6 +52,7 @@ export const message = {
     originUrl: s.originUrl,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
+    forwardClientCert: s.forwardClientCert ?? false,
   }),
 
   facts: (f: CertificateFacts): adminV1.CertificateFacts => ({

@@ -94,7 +94,7 @@ export async function createTestWorld(): Promise<TestWorld> {
   const serverCert = await pki.serverCertificate(['example.com', '*.example.com']);
   const origin = await startOrigin('origin-a');
   const resources = {
-    site: siteResource('s1', 'example.com', origin.url),
+    site: siteResource('s1', 'example.com', origin.url, true),
     credential: credentialResource('c1', 's1', ['example.com', '*.example.com'], serverCert),
     trust: trustResource(
       's1',

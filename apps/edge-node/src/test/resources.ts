@@ -10,8 +10,8 @@ function typed<T extends ResourceType>(type: T, id: string, message: ResourceMes
   return { type, resource: encodeResource(type, resourceName(type, id), message) };
 }
 
-export function siteResource(id: string, zone: string, originUrl: string): TypedResource {
-  return typed('site', id, { id, zone, originUrl });
+export function siteResource(id: string, zone: string, originUrl: string, forwardClientCert = false): TypedResource {
+  return typed('site', id, { id, zone, originUrl, forwardClientCert });
 }
 
 /** A trust bundle: CAs by id (PEM), and hostname → CA ids. */

@@ -16,6 +16,7 @@ export function siteService(services: Services, unary: UnaryHandler): adminV1.Si
         await sites.create(caller, {
           name: requiredText(request.name, 'name', limits.siteName),
           originUrl: requiredText(request.originUrl, 'origin_url', limits.originUrl),
+          forwardClientCert: request.forwardClientCert,
         }),
       ),
     })),
@@ -27,7 +28,8 @@ export function siteService(services: Services, unary: UnaryHandler): adminV1.Si
     updateSite: unary(async (caller, request) => ({
       site: message.site(
         await sites.update(caller, requiredId(request.siteId, 'site_id'), {
-          originUrl: requiredText(request.originUrl, 'origin_url', limits.originUrl),
+          ...(request.originUrl !== '' ? { originUrl: requiredText(request.originUrl, 'origin_url', limits.originUrl) } : {}),
+          ...(request.forwardClientCert !== undefined ? { forwardClientCert: request.forwardClientCert } : {}),
         }),
       ),
     })),

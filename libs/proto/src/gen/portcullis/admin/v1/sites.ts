@@ -26,11 +26,14 @@ export interface Site {
   originUrl: string;
   createdAt: string;
   updatedAt: string;
+  /** Edges send the origin the client certificate as RFC 9440 `Client-Cert`. */
+  forwardClientCert: boolean;
 }
 
 export interface CreateSiteRequest {
   name: string;
   originUrl: string;
+  forwardClientCert: boolean;
 }
 
 export interface CreateSiteResponse {
@@ -56,7 +59,10 @@ export interface ListSitesResponse {
 
 export interface UpdateSiteRequest {
   siteId: string;
+  /** Empty: unchanged. */
   originUrl: string;
+  /** Absent: unchanged. */
+  forwardClientCert?: boolean | undefined;
 }
 
 export interface UpdateSiteResponse {
@@ -119,7 +125,7 @@ export interface GetAccountCaResponse {
 }
 
 function createBaseSite(): Site {
-  return { id: "", name: "", originUrl: "", createdAt: "", updatedAt: "" };
+  return { id: "", name: "", originUrl: "", createdAt: "", updatedAt: "", forwardClientCert: false };
 }
 
 export const Site: MessageFns<Site> = {
@@ -138,6 +144,9 @@ export const Site: MessageFns<Site> = {
     }
     if (message.updatedAt !== "") {
       writer.uint32(42).string(message.updatedAt);
+    }
+    if (message.forwardClientCert !== false) {
+      writer.uint32(48).bool(message.forwardClientCert);
     }
     return writer;
   },
@@ -195,6 +204,14 @@ export const Site: MessageFns<Site> = {
             message.updatedAt = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.forwardClientCert = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -226,6 +243,11 @@ export const Site: MessageFns<Site> = {
         : isSet(object.updated_at)
         ? globalThis.String(object.updated_at)
         : "",
+      forwardClientCert: isSet(object.forwardClientCert)
+        ? globalThis.Boolean(object.forwardClientCert)
+        : isSet(object.forward_client_cert)
+        ? globalThis.Boolean(object.forward_client_cert)
+        : false,
     };
   },
 
@@ -246,6 +268,9 @@ export const Site: MessageFns<Site> = {
     if (message.updatedAt !== "") {
       obj.updatedAt = message.updatedAt;
     }
+    if (message.forwardClientCert !== false) {
+      obj.forwardClientCert = message.forwardClientCert;
+    }
     return obj;
   },
 
@@ -259,12 +284,13 @@ export const Site: MessageFns<Site> = {
     message.originUrl = object.originUrl ?? "";
     message.createdAt = object.createdAt ?? "";
     message.updatedAt = object.updatedAt ?? "";
+    message.forwardClientCert = object.forwardClientCert ?? false;
     return message;
   },
 };
 
 function createBaseCreateSiteRequest(): CreateSiteRequest {
-  return { name: "", originUrl: "" };
+  return { name: "", originUrl: "", forwardClientCert: false };
 }
 
 export const CreateSiteRequest: MessageFns<CreateSiteRequest> = {
@@ -274,6 +300,9 @@ export const CreateSiteRequest: MessageFns<CreateSiteRequest> = {
     }
     if (message.originUrl !== "") {
       writer.uint32(18).string(message.originUrl);
+    }
+    if (message.forwardClientCert !== false) {
+      writer.uint32(24).bool(message.forwardClientCert);
     }
     return writer;
   },
@@ -307,6 +336,14 @@ export const CreateSiteRequest: MessageFns<CreateSiteRequest> = {
             message.originUrl = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.forwardClientCert = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -327,6 +364,11 @@ export const CreateSiteRequest: MessageFns<CreateSiteRequest> = {
         : isSet(object.origin_url)
         ? globalThis.String(object.origin_url)
         : "",
+      forwardClientCert: isSet(object.forwardClientCert)
+        ? globalThis.Boolean(object.forwardClientCert)
+        : isSet(object.forward_client_cert)
+        ? globalThis.Boolean(object.forward_client_cert)
+        : false,
     };
   },
 
@@ -338,6 +380,9 @@ export const CreateSiteRequest: MessageFns<CreateSiteRequest> = {
     if (message.originUrl !== "") {
       obj.originUrl = message.originUrl;
     }
+    if (message.forwardClientCert !== false) {
+      obj.forwardClientCert = message.forwardClientCert;
+    }
     return obj;
   },
 
@@ -348,6 +393,7 @@ export const CreateSiteRequest: MessageFns<CreateSiteRequest> = {
     const message = createBaseCreateSiteRequest();
     message.name = object.name ?? "";
     message.originUrl = object.originUrl ?? "";
+    message.forwardClientCert = object.forwardClientCert ?? false;
     return message;
   },
 };
@@ -714,7 +760,7 @@ export const ListSitesResponse: MessageFns<ListSitesResponse> = {
 };
 
 function createBaseUpdateSiteRequest(): UpdateSiteRequest {
-  return { siteId: "", originUrl: "" };
+  return { siteId: "", originUrl: "", forwardClientCert: undefined };
 }
 
 export const UpdateSiteRequest: MessageFns<UpdateSiteRequest> = {
@@ -724,6 +770,9 @@ export const UpdateSiteRequest: MessageFns<UpdateSiteRequest> = {
     }
     if (message.originUrl !== "") {
       writer.uint32(18).string(message.originUrl);
+    }
+    if (message.forwardClientCert !== undefined) {
+      writer.uint32(24).bool(message.forwardClientCert);
     }
     return writer;
   },
@@ -757,6 +806,14 @@ export const UpdateSiteRequest: MessageFns<UpdateSiteRequest> = {
             message.originUrl = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.forwardClientCert = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -781,6 +838,11 @@ export const UpdateSiteRequest: MessageFns<UpdateSiteRequest> = {
         : isSet(object.origin_url)
         ? globalThis.String(object.origin_url)
         : "",
+      forwardClientCert: isSet(object.forwardClientCert)
+        ? globalThis.Boolean(object.forwardClientCert)
+        : isSet(object.forward_client_cert)
+        ? globalThis.Boolean(object.forward_client_cert)
+        : undefined,
     };
   },
 
@@ -792,6 +854,9 @@ export const UpdateSiteRequest: MessageFns<UpdateSiteRequest> = {
     if (message.originUrl !== "") {
       obj.originUrl = message.originUrl;
     }
+    if (message.forwardClientCert !== undefined) {
+      obj.forwardClientCert = message.forwardClientCert;
+    }
     return obj;
   },
 
@@ -802,6 +867,7 @@ export const UpdateSiteRequest: MessageFns<UpdateSiteRequest> = {
     const message = createBaseUpdateSiteRequest();
     message.siteId = object.siteId ?? "";
     message.originUrl = object.originUrl ?? "";
+    message.forwardClientCert = object.forwardClientCert ?? undefined;
     return message;
   },
 };

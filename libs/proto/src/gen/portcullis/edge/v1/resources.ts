@@ -14,6 +14,11 @@ export interface Site {
   zone: string;
   /** Where requests that pass go, e.g. "https://origin.example.com:8443". */
   originUrl: string;
+  /**
+   * Send the origin the presented client certificate as RFC 9440 `Client-Cert` (the other
+   * certificate facts headers are always sent).
+   */
+  forwardClientCert: boolean;
 }
 
 /**
@@ -88,7 +93,7 @@ export interface WafRule {
 }
 
 function createBaseSite(): Site {
-  return { id: "", zone: "", originUrl: "" };
+  return { id: "", zone: "", originUrl: "", forwardClientCert: false };
 }
 
 export const Site: MessageFns<Site> = {
@@ -101,6 +106,9 @@ export const Site: MessageFns<Site> = {
     }
     if (message.originUrl !== "") {
       writer.uint32(26).string(message.originUrl);
+    }
+    if (message.forwardClientCert !== false) {
+      writer.uint32(32).bool(message.forwardClientCert);
     }
     return writer;
   },
@@ -142,6 +150,14 @@ export const Site: MessageFns<Site> = {
             message.originUrl = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.forwardClientCert = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -163,6 +179,11 @@ export const Site: MessageFns<Site> = {
         : isSet(object.origin_url)
         ? globalThis.String(object.origin_url)
         : "",
+      forwardClientCert: isSet(object.forwardClientCert)
+        ? globalThis.Boolean(object.forwardClientCert)
+        : isSet(object.forward_client_cert)
+        ? globalThis.Boolean(object.forward_client_cert)
+        : false,
     };
   },
 
@@ -177,6 +198,9 @@ export const Site: MessageFns<Site> = {
     if (message.originUrl !== "") {
       obj.originUrl = message.originUrl;
     }
+    if (message.forwardClientCert !== false) {
+      obj.forwardClientCert = message.forwardClientCert;
+    }
     return obj;
   },
 
@@ -188,6 +212,7 @@ export const Site: MessageFns<Site> = {
     message.id = object.id ?? "";
     message.zone = object.zone ?? "";
     message.originUrl = object.originUrl ?? "";
+    message.forwardClientCert = object.forwardClientCert ?? false;
     return message;
   },
 };
