@@ -88,7 +88,11 @@ async function configureDemoSite(adminToken: string): Promise<void> {
   const account = await call('POST', '/v1/accounts', adminToken, { name: 'demo' });
   const apiKey = (account['apiKey'] as { secret: string }).secret;
   writeSecret('api-key', `${apiKey}\n`);
-  const site = await call('POST', '/v1/sites', apiKey, { name: zone, originUrl: `http://127.0.0.1:${ports.origin}`, forwardClientCert: true });
+  const site = await call('POST', '/v1/sites', apiKey, {
+    name: zone,
+    originUrl: `http://127.0.0.1:${ports.origin}`,
+    forwardClientCert: true,
+  });
   const siteId = site['id'] as string;
 
   const serverCa = await createCertificateAuthority({ subject: { commonName: 'Portcullis demo server CA' } });
