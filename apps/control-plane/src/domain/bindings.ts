@@ -73,5 +73,3 @@ export function bindingsService(deps: Deps) {
     },
   };
 }
-
-export type BindingsService = ReturnType<typeof bindingsService>;

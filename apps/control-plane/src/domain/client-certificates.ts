@@ -197,8 +197,6 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
   };
 }
 
-export type ClientCertificatesService = ReturnType<typeof clientCertificatesService>;
-
 /** A certificate document with its full memberships: its site's list and its serial claim. */
 function certificatePut(certificate: ClientCertificate): Put {
   return {

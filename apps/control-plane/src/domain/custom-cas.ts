@@ -237,8 +237,6 @@ export function customCasService(deps: Deps) {
   };
 }
 
-export type CustomCasService = ReturnType<typeof customCasService>;
-
 function parseSerial(input: string): string {
   const compact = input.trim().replaceAll(':', '');
   if (!/^[0-9a-fA-F]{1,40}$/.test(compact)) throw new ApiError('InvalidParameter.SerialNumber');

@@ -92,5 +92,3 @@ export function edgeEnrollmentService(deps: Deps, fleetCa: FleetCaService) {
     },
   };
 }
-
-export type EdgeEnrollmentService = ReturnType<typeof edgeEnrollmentService>;

@@ -96,8 +96,6 @@ export function joinTokensService(deps: Deps, fleetCa: FleetCaService) {
   };
 }
 
-export type JoinTokensService = ReturnType<typeof joinTokensService>;
-
 /**
  * The stored token that `token` names, if the secret matches and it can still enroll at
  * `now` (not expired, uses left). Throws `Auth.InvalidJoinToken` otherwise, without saying

@@ -108,5 +108,3 @@ export function serverCertificatesService(deps: Deps) {
     },
   };
 }
-
-export type ServerCertificatesService = ReturnType<typeof serverCertificatesService>;

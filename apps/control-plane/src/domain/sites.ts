@@ -211,5 +211,3 @@ export function sitesService(deps: Deps) {
     },
   };
 }
-
-export type SitesService = ReturnType<typeof sitesService>;

@@ -119,5 +119,3 @@ export function wafRuleTestService(deps: Deps) {
     },
   };
 }
-
-export type WafRuleTestService = ReturnType<typeof wafRuleTestService>;

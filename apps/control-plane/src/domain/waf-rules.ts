@@ -165,8 +165,6 @@ export function wafRulesService(deps: Deps) {
   };
 }
 
-export type WafRulesService = ReturnType<typeof wafRulesService>;
-
 /** Our stored rules as libs/waf rule definitions (the name becomes the description). */
 export function ruleDefinitions(rules: readonly WafRule[]): RuleDefinition[] {
   return rules.map((rule) => ({

@@ -28,8 +28,6 @@ export function redisKeys(prefix: string) {
   };
 }
 
-export type RedisKeys = ReturnType<typeof redisKeys>;
-
 export function member(kind: EntityKind, id: string): string {
   return `${kind}:${id}`;
 }
