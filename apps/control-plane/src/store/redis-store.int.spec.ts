@@ -5,6 +5,8 @@ import { openStore } from './open-store.ts';
 import { createRedisStore, type RedisStore } from './redis-store.ts';
 import { describeStoreContract } from './store-contract.ts';
 import type { CommitResult, Write } from './store.ts';
+import { StoreUnavailableError } from './store-unavailable-error.ts';
+import { startTcpRelay } from './test/tcp-relay.ts';
 
 let redis: TestRedis;
 /** A plain connection for the test's own look at the server. */
@@ -72,7 +74,7 @@ describe('redis store', () => {
   const quiet = () => {};
   async function withStore<T>(
     run: (store: RedisStore, prefix: string) => Promise<T>,
-    options: { changeRetention?: number; url?: string } = {},
+    options: { changeRetention?: number; url?: string; commandTimeoutMs?: number } = {},
   ): Promise<T> {
     const prefix = freshPrefix();
     const store = await createRedisStore({ url: redis.url, prefix, onConnectionError: quiet, ...options });
@@ -240,6 +242,84 @@ describe('redis store', () => {
       } finally {
         await second.close();
       }
+    });
+  });
+
+  describe('when Redis does not answer', () => {
+    /** How `operation` settled, and how long it took; a deadline stands in for "hangs". */
+    async function outcome(operation: () => Promise<unknown>, deadlineMs: number) {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still pending'), deadlineMs)));
+      const settled = operation().then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      const result = await Promise.race([settled, hung]);
+      clearTimeout(timer);
+      return { result, ms: Date.now() - started };
+    }
+
+    /** Asks until the store answers again (bounded); returns the revision it read. */
+    async function revisionOnceBack(store: RedisStore): Promise<number> {
+      for (const until = Date.now() + 10_000; ;) {
+        try {
+          return await store.revision();
+        } catch (error) {
+          if (Date.now() > until) throw error;
+        }
+      }
+    }
+
+    it('rejects every operation with StoreUnavailableError within the command timeout on a black-holed link, then recovers', async () => {
+      const relay = await startTcpRelay(redis.port);
+      try {
+        await withStore(
+          async (store) => {
+            expect(
+              await store.commit(write({ puts: [{ kind: 'site', id: 's1', data: { n: 1 }, indexes: ['all'], uniques: [] }] })),
+            ).toEqual({ ok: true, revision: 1 });
+            relay.pause();
+            const operations: [string, () => Promise<unknown>][] = [
+              ['get', () => store.get('site', 's1')],
+              ['list', () => store.list('site', 'all', { offset: 0, limit: 10 })],
+              ['findUnique', () => store.findUnique('siteName', 'x')],
+              ['count', () => store.count('all')],
+              ['commit', () => store.commit(write({}))],
+              ['revision', () => store.revision()],
+              ['changes', () => store.changes(0, 10)],
+            ];
+            for (const [name, operation] of operations) {
+              const { result, ms } = await outcome(operation, 3_000);
+              expect(result, name).toBeInstanceOf(StoreUnavailableError);
+              expect(ms, name).toBeLessThan(1_500);
+            }
+            relay.resume();
+            expect(await revisionOnceBack(store)).toBeGreaterThanOrEqual(1);
+            expect(await store.get('site', 's1')).toEqual({ id: 's1', rev: 1, data: { n: 1 } });
+          },
+          { url: `redis://127.0.0.1:${relay.port}`, commandTimeoutMs: 500 },
+        );
+      } finally {
+        await relay.close();
+      }
+    });
+
+    it('rejects with StoreUnavailableError, not a driver error, while the server cannot be reached', async () => {
+      const relay = await startTcpRelay(redis.port);
+      await withStore(
+        async (store) => {
+          expect(await store.revision()).toBe(0);
+          // Every connection is cut and new ones are refused: Redis is down for this store.
+          await relay.close();
+          for (const operation of [() => store.revision(), () => store.commit(write({})), () => store.changes(0, 1)]) {
+            const { result, ms } = await outcome(operation, 5_000);
+            expect(result).toBeInstanceOf(StoreUnavailableError);
+            expect(ms).toBeLessThan(3_000);
+          }
+        },
+        { url: `redis://127.0.0.1:${relay.port}`, commandTimeoutMs: 2_000 },
+      );
     });
   });
 

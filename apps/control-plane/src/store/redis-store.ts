@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { checkDurability, type RedisDurability } from './redis-durability.ts';
 import { COMMIT_SCRIPT, commitPlan, commitResult } from './redis-commit-script.ts';
+import { redisCall, redisFailure } from './redis-failure.ts';
 import { idOfMember, redisKeys } from './redis-keys.ts';
 import { LIST_SCRIPT, listResult } from './redis-list-script.ts';
 import { clampPage } from './page.ts';
 import type { ChangeRecord, Store } from './store.ts';
+import { StoreUnavailableError } from './store-unavailable-error.ts';
 import { assertWriteSize, DEFAULT_CHANGE_RETENTION } from './write-order.ts';
 
 /**
@@ -22,13 +24,19 @@ import { assertWriteSize, DEFAULT_CHANGE_RETENTION } from './write-order.ts';
  * the store was created. Replicas of the primary do not add durability: replication is
  * asynchronous, and a failover can lose acknowledged commits.
  *
- * Connection: a lost connection is re-established forever (backoff up to 2 s). Commands
- * issued meanwhile wait in ioredis's queue through at most `maxRetriesPerRequest` (5)
- * reconnect attempts, a few seconds, then reject: a request fails fast instead of hanging.
- * A command that was sent but not answered when the connection dropped is resent after
- * the reconnect; the commit script knows its own resend by a per-call id and returns the
- * first outcome, so a commit is never applied twice. If Redis stays away longer, such a
- * commit rejects without saying whether it landed, as any lost reply would.
+ * Connection: a lost connection is re-established forever (backoff up to 2 s). Every
+ * operation is bounded: each command rejects after `commandTimeoutMs` (default 2 s) whether
+ * it was sent and not answered (a black-holed link, a stalled server) or waits in ioredis's
+ * queue for a reconnect, and after at most `maxRetriesPerRequest` (2) failed reconnect
+ * attempts, whichever comes first. So a short blip is ridden out and a long one fails fast;
+ * nothing hangs. Such failures, and "not now" replies (LOADING, READONLY, …), reject with
+ * `StoreUnavailableError` (see redis-failure.ts); other failures reject as they are.
+ *
+ * A command that was sent but not answered when the connection dropped is resent after the
+ * reconnect; the commit script knows its own resend by a per-call id and returns the first
+ * outcome, so a commit is never applied twice. A commit that rejects with
+ * `StoreUnavailableError` may still land (its reply was lost, or its resend arrives after
+ * the timeout), as with any lost reply: callers re-read before they retry.
  */
 export interface RedisStore extends Store {
   /** What the server said about persistence when the store was created. */
@@ -50,6 +58,8 @@ export interface RedisStoreOptions {
    * attempt. Without it, ioredis prints them to stderr.
    */
   readonly onConnectionError?: (error: Error) => void;
+  /** How long one command may take, queued or sent, before it rejects. Default 2 000 ms. */
+  readonly commandTimeoutMs?: number;
 }
 
 interface ScriptCommands {
@@ -57,7 +67,10 @@ interface ScriptCommands {
   portcullisList(index: string, prefix: string, offset: number, limit: number): Promise<unknown>;
 }
 
-/** Connects, checks the persistence settings and returns the store; rejects if Redis cannot be reached. */
+/**
+ * Connects, checks the persistence settings and returns the store; rejects with
+ * `StoreUnavailableError` if Redis cannot be reached.
+ */
 export async function createRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
   const prefix = options.prefix ?? 'portcullis:';
   const retention = options.changeRetention ?? DEFAULT_CHANGE_RETENTION;
@@ -65,9 +78,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
   const redis = new Redis(options.url, {
     lazyConnect: true,
     connectionName: 'portcullis-control-plane',
-    connectTimeout: 5_000,
+    connectTimeout: 3_000,
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
+    // The queue rides out a reconnect of a few hundred milliseconds; `commandTimeout` bounds it.
+    enableOfflineQueue: true,
     retryStrategy: (attempt) => Math.min(100 * 2 ** (attempt - 1), 2_000) + Math.floor(Math.random() * 100),
-    maxRetriesPerRequest: 5,
+    maxRetriesPerRequest: 2,
   }) as Redis & ScriptCommands;
   if (options.onConnectionError) redis.on('error', options.onConnectionError);
   redis.defineCommand('portcullisCommit', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
@@ -76,7 +92,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactedUrl(options.url)}`, { cause: error });
+    throw new StoreUnavailableError(`cannot reach Redis at ${redactedUrl(options.url)}`, { cause: error });
   }
   const durability = await checkDurability(redis);
 
@@ -84,47 +100,49 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     durability: () => durability,
 
     async get(kind, id) {
-      const [data, rev] = await redis.hmget(keys.doc(kind, id), 'data', 'rev');
+      const [data, rev] = await redisCall(redis.hmget(keys.doc(kind, id), 'data', 'rev'));
       if (data == null || rev == null) return undefined;
       return { id, rev: Number(rev), data: JSON.parse(data) };
     },
 
     async list(_kind, index, page) {
       const { offset, limit } = clampPage(page);
-      if (limit === 0) return { total: await redis.zcard(keys.index(index)), items: [] };
-      return listResult(await redis.portcullisList(keys.index(index), prefix, offset, limit));
+      if (limit === 0) return { total: await redisCall(redis.zcard(keys.index(index))), items: [] };
+      return listResult(await redisCall(redis.portcullisList(keys.index(index), prefix, offset, limit)));
     },
 
     async findUnique(name, value) {
-      const holder = await redis.hget(keys.unique(name), value);
+      const holder = await redisCall(redis.hget(keys.unique(name), value));
       return holder == null ? undefined : idOfMember(holder);
     },
 
-    count: (index) => redis.zcard(keys.index(index)),
+    count: (index) => redisCall(redis.zcard(keys.index(index))),
 
     async commit(write) {
       assertWriteSize(write);
       const plan = commitPlan(write, { commitId: randomUUID(), at: new Date().toISOString(), retention });
-      return commitResult(await redis.portcullisCommit(keys.revision, keys.changes, prefix, plan));
+      return commitResult(await redisCall(redis.portcullisCommit(keys.revision, keys.changes, prefix, plan)));
     },
 
     async revision() {
-      return Number((await redis.get(keys.revision)) ?? 0);
+      return Number((await redisCall(redis.get(keys.revision))) ?? 0);
     },
 
     async changes(after, limit) {
       const from = Math.max(0, Math.trunc(after) || 0) + 1;
       const { limit: count } = clampPage({ offset: 0, limit });
       // One transaction, so `oldest` and the records agree even while the stream is trimmed.
-      const replies = await redis
-        .multi()
-        .xrange(keys.changes, `${from}-0`, '+', 'COUNT', Math.max(count, 1))
-        .xrange(keys.changes, '-', '+', 'COUNT', 1)
-        .get(keys.revision)
-        .exec();
+      const replies = await redisCall(
+        redis
+          .multi()
+          .xrange(keys.changes, `${from}-0`, '+', 'COUNT', Math.max(count, 1))
+          .xrange(keys.changes, '-', '+', 'COUNT', 1)
+          .get(keys.revision)
+          .exec(),
+      );
       if (!replies) throw new Error('the changes transaction was aborted');
       const [records, first, revision] = replies.map(([error, value]) => {
-        if (error) throw error;
+        if (error) throw redisFailure(error);
         return value;
       });
       const oldestEntry = streamEntries(first)[0];
@@ -135,7 +153,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     },
 
     async close() {
-      if (redis.status !== 'end') await redis.quit();
+      if (redis.status === 'end') return;
+      // QUIT waits for pending replies; a server that does not answer must not hold shutdown.
+      await redis.quit().catch(() => redis.disconnect());
     },
   } satisfies RedisStore;
   return store;

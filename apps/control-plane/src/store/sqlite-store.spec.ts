@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditIndex } from './audit-entry.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { StoreUnavailableError } from './store-unavailable-error.ts';
 import type { Write } from './store.ts';
 
 describeStoreContract('sqlite file', async () => {
@@ -103,6 +104,21 @@ describe('sqlite store', () => {
       expect(records.map((r) => r.revision)).toEqual(Array.from({ length: 10 }, (_, i) => 16 + i));
       expect(await store.changes(25, 10)).toEqual({ records: [], oldest: 16 });
     } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects a commit with StoreUnavailableError while another connection holds the write lock, and commits after', async () => {
+    const file = path.join(dir, 'store.db');
+    const store = createSqliteStore({ path: file, busyTimeoutMs: 20 });
+    const other = new DatabaseSync(file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await expect(store.commit(write({}))).rejects.toBeInstanceOf(StoreUnavailableError);
+      other.exec('ROLLBACK');
+      expect(await store.commit(write({}))).toEqual({ ok: true, revision: 1 });
+    } finally {
+      other.close();
       await store.close();
     }
   });

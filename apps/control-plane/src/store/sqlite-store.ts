@@ -4,6 +4,7 @@ import { auditBody, auditEntryId, auditIndex } from './audit-entry.ts';
 import { clampPage } from './page.ts';
 import { SQLITE_SCHEMA } from './sqlite-schema.ts';
 import type { ChangeRecord, CommitResult, Store, UniqueClaim, Write } from './store.ts';
+import { StoreUnavailableError } from './store-unavailable-error.ts';
 import { assertWriteSize, changesOf, DEFAULT_CHANGE_RETENTION, documentJson, indexPosition } from './write-order.ts';
 
 export interface SqliteStoreOptions {
@@ -11,6 +12,8 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** How many change records to keep; older ones are deleted. Default 100 000. */
   readonly changeRetention?: number;
+  /** How long a commit waits for another connection's write lock. Default 5 000 ms. */
+  readonly busyTimeoutMs?: number;
 }
 
 /**
@@ -23,10 +26,13 @@ export interface SqliteStoreOptions {
  * before `COMMIT` returns; each commit is one `BEGIN IMMEDIATE` transaction, rolled back
  * when a guard or unique claim fails. Operations block the event loop for as long as they
  * take (a commit: one fsync), the price of no native addon and no worker hop.
+ *
+ * Failures: the file is local, so the only "not now" is another connection holding the
+ * write lock past the busy timeout; that commit rejects with `StoreUnavailableError`.
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const retention = options.changeRetention ?? DEFAULT_CHANGE_RETENTION;
-  const db = new DatabaseSync(options.path, { timeout: 5_000 });
+  const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec(SQLITE_SCHEMA);
@@ -159,7 +165,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async commit(write) {
       assertWriteSize(write);
       const at = new Date().toISOString();
-      db.exec('BEGIN IMMEDIATE');
+      try {
+        db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        throw sqliteFailure(error);
+      }
       try {
         const result = apply(write, at);
         db.exec(result.ok ? 'COMMIT' : 'ROLLBACK');
@@ -188,6 +198,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
   } satisfies Store;
   return store;
+}
+
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+/** A lock that stayed taken becomes `StoreUnavailableError`; anything else is returned as it is. */
+function sqliteFailure(error: unknown): unknown {
+  const errcode = (error as { errcode?: unknown } | undefined)?.errcode;
+  if (errcode !== SQLITE_BUSY && errcode !== SQLITE_LOCKED) return error;
+  return new StoreUnavailableError('the embedded store is locked by another connection', { cause: error });
 }
 
 function changeRecord(revision: number, json: string): ChangeRecord {
