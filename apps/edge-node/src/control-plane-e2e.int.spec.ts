@@ -144,8 +144,18 @@ describe('control plane and edge, end to end', () => {
 
     const get = (withCert: boolean) =>
       curl(httpsPort, 'api.example.com', '/e2e', { cacert: pki.serverCaFile, ...(withCert ? { cert: client } : {}) });
-    await eventually('configuration reaches the edge', 15_000, async () => (await get(true)).status === 200, processes);
-    expect((await get(true)).body).toBe('e2e-origin GET /e2e\n');
+    // The binding and the rule travel on different streams: wait until both are in force, the
+    // exact state asserted below (a 200 alone also happens before the binding arrives, when the
+    // edge does not ask for the certificate at all).
+    const inForce = async () => {
+      const withCert = await get(true);
+      const verified = origin.seen.at(-1)?.headers['x-client-cert-verified'];
+      return withCert.status === 200 && verified === 'SUCCESS' && (await get(false)).status === 403;
+    };
+    await eventually('the binding and the WAF rule reach the edge', 15_000, inForce, processes);
+    const served = await get(true);
+    expect(served.status).toBe(200);
+    expect(served.body).toBe('e2e-origin GET /e2e\n');
     expect(origin.seen.at(-1)!.headers).toMatchObject({
       'x-client-cert-verified': 'SUCCESS',
       'x-client-cert-serial': issued['certificate']['serialNumber'],
