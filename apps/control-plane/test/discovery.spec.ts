@@ -2,7 +2,9 @@ import { decodeResource, resourceTypes } from '@portcullis/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryDeltaStream } from '../src/discovery/memory-channel.ts';
 import { resourceBuilder } from '../src/discovery/resource-builder.ts';
+import { replicaLiveness, type ReplicaLiveness } from '../src/discovery/replica-liveness.ts';
 import { storeResourceCache, type StoreResourceCache } from '../src/discovery/resource-cache.ts';
+import { startStoreHealthMonitor, type StoreHealthMonitor } from '../src/store/store-health-monitor.ts';
 import { buildTestApp, call, createAccount, createClientCertificate, createSite, type TestApp } from './support/test-app.ts';
 
 /**
@@ -12,14 +14,20 @@ import { buildTestApp, call, createAccount, createClientCertificate, createSite,
 describe('discovery in memory', () => {
   let t: TestApp;
   let cache: StoreResourceCache;
+  let storeHealth: StoreHealthMonitor;
+  let liveness: ReplicaLiveness;
 
   beforeAll(async () => {
     t = await buildTestApp();
     cache = storeResourceCache({ store: t.store, builder: resourceBuilder({ store: t.store, keyManager: t.keyManager }), pollMs: 5 });
     await cache.start();
-    t.services.edges.follow(cache);
+    storeHealth = await startStoreHealthMonitor({ store: t.store });
+    liveness = replicaLiveness({ storeHealth, cache });
+    t.services.edges.follow(cache, liveness);
   });
   afterAll(async () => {
+    liveness?.close();
+    storeHealth?.close();
     await cache?.close();
     await t?.close();
   });
@@ -29,10 +37,13 @@ describe('discovery in memory', () => {
     const site = await createSite(t, account);
     const certificate = (await createClientCertificate(t, account, site.id)).certificate;
     await cache.reach(await t.store.revision());
-    const edge = memoryDeltaStream({ cache, status: t.services.edges });
+    const edge = memoryDeltaStream({ cache, liveness, status: t.services.edges });
     edge.send({ nodeId: 'memory-edge', typeUrl: resourceTypes.revocations.typeUrl });
     const first = await edge.next();
-    expect(first.resources).toEqual([]);
+    // Every account's CA has a revocation set, empty while nothing is revoked.
+    expect(first.resources.map((r) => [r.name, decodeResource('revocations', r).serials])).toEqual([
+      [`revocations/${account.accountId}`, []],
+    ]);
     edge.send({ responseNonce: first.nonce });
 
     const revoked = await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/client-certificates/${certificate.id}/revoke`, {
@@ -46,7 +57,7 @@ describe('discovery in memory', () => {
 
     // Received but not ACKed yet: the edge still runs the older set.
     const before = await call(t.app, t.adminToken, 'GET', '/v1/edges/memory-edge');
-    expect(before.body.types[0]).toMatchObject({ resources: 0, systemVersion: first.systemVersion, inSync: false });
+    expect(before.body.types[0]).toMatchObject({ resources: 1, systemVersion: first.systemVersion, inSync: false });
     edge.send({ responseNonce: response.nonce });
     const after = await call(t.app, t.adminToken, 'GET', '/v1/edges/memory-edge');
     expect(after.body).toMatchObject({ nodeId: 'memory-edge', connected: true, systemVersion: response.systemVersion });
@@ -58,7 +69,10 @@ describe('discovery in memory', () => {
     // A NACK is shown with what was refused.
     await call(t.app, account.apiKey, 'POST', `/v1/sites/${site.id}/client-certificates/${certificate.id}/activate`);
     const removal = await edge.next();
-    expect(removal.removedResources).toEqual([`revocations/${account.accountId}`]);
+    expect(removal.resources.map((r) => [r.name, decodeResource('revocations', r).serials])).toEqual([
+      [`revocations/${account.accountId}`, []],
+    ]);
+    expect(removal.removedResources).toEqual([]);
     edge.send({ responseNonce: removal.nonce, errorDetail: { code: 'Snapshot.Invalid', message: 'not now', resourceNames: [] } });
     const nacked = await call(t.app, t.adminToken, 'GET', '/v1/edges');
     expect(nacked.body.items[0].types[0]).toMatchObject({

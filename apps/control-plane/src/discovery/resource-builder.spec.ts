@@ -56,11 +56,12 @@ describe('resource builder', () => {
       site: [`site/${site.id}`],
       credential: [`credential/${serverCertificate}`],
       trust: [`trust/${site.id}`],
-      // The account CA has revoked nothing yet.
-      revocations: [`revocations/${customCa}`],
+      // Every account's CA and every custom CA has a revocation set, the account CA's empty so far.
+      revocations: [`revocations/${accountId}`, `revocations/${customCa}`].sort(),
       waf: [`waf/${site.id}`],
     });
     const one = <T extends ResourceType>(type: T) => decodeResource(type, [...all[type].values()][0]!);
+    expect(decodeResource('revocations', all.revocations.get(`revocations/${accountId}`)!)).toEqual({ caId: accountId, serials: [] });
     expect(one('site')).toEqual({ id: site.id, zone: site.name, originUrl: 'https://origin.example.net', forwardClientCert: false });
 
     const accountCa = (await t.store.get('accountCa', accountId))!.data;
@@ -86,7 +87,10 @@ describe('resource builder', () => {
     );
 
     const crl = (await t.store.get('customCaCrl', customCa))!.data;
-    expect(one('revocations')).toEqual({ caId: customCa, serials: [...crl.revokedSerials, tenant.revokedSerial].sort() });
+    expect(decodeResource('revocations', all.revocations.get(`revocations/${customCa}`)!)).toEqual({
+      caId: customCa,
+      serials: [...crl.revokedSerials, tenant.revokedSerial].sort(),
+    });
     expect(one('waf')).toEqual({
       siteId: site.id,
       rules: [
@@ -217,6 +221,38 @@ describe('resource builder', () => {
     const kept = decodeResource('revocations', (await builder.build(`revocations/${other.account.accountId}`))!);
     const deleted = (await t.store.list('revocation', `revocations:${other.account.accountId}`, { offset: 0, limit: 10 })).items;
     expect(kept.serials).toEqual(deleted.map((r) => r.data.serialNumber).sort());
+  });
+
+  it('always builds a WAF ruleset per site and a revocation set per CA, empty when there is nothing in them', async () => {
+    const fresh = await call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'empty-sets' });
+    const key = fresh.body.apiKey.secret;
+    const accountId = fresh.body.account.id;
+    const revocations = `revocations/${accountId}`;
+    expect(decodeResource('revocations', (await builder.build(revocations))!)).toEqual({ caId: accountId, serials: [] });
+    const site = await call(t.app, key, 'POST', '/v1/sites', {
+      name: `empty-${randomBytes(3).toString('hex')}.example.com`,
+      originUrl: 'https://o.example.net',
+    });
+    expect(site.status).toBe(201);
+    const waf = `waf/${site.body.id}`;
+    expect(decodeResource('waf', (await builder.build(waf))!)).toEqual({ siteId: site.body.id, rules: [] });
+    expect(await builder.names()).toEqual(expect.arrayContaining([waf, revocations]));
+
+    // Adding then deleting the only rule goes back to the empty ruleset, and each change names it.
+    const s = `/v1/sites/${site.body.id}`;
+    let ruleId = '';
+    expect(
+      await affectedBy(async () => {
+        const created = await call(t.app, key, 'POST', `${s}/waf-rules`, { expression: 'http.host eq "x"' });
+        expect(created.status).toBe(201);
+        ruleId = created.body.rule.id;
+      }),
+    ).toEqual([waf]);
+    expect(decodeResource('waf', (await builder.build(waf))!).rules.map((r) => r.id)).toEqual([ruleId]);
+    expect(await affectedBy(() => call(t.app, key, 'DELETE', `${s}/waf-rules/${ruleId}`).then((a) => expect(a.status).toBe(204)))).toEqual([
+      waf,
+    ]);
+    expect(decodeResource('waf', (await builder.build(waf))!)).toEqual({ siteId: site.body.id, rules: [] });
   });
 
   it('builds nothing for names no type has or ids nothing holds', async () => {

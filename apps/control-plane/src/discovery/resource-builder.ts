@@ -27,9 +27,12 @@ export type ResourceSets = { readonly [T in ResourceType]: Map<string, EncodedRe
  * - `site/<site id>` and `trust/<site id>` for every site (a site without bindings has an
  *   empty trust bundle, so an edge can tell "no mTLS" from "not received yet");
  * - `credential/<server certificate id>` for every server certificate;
- * - `revocations/<ca id>` for every existing CA (account CA: id = account id; custom CA)
- *   with at least one revoked serial;
- * - `waf/<site id>` for every site with at least one rule.
+ * - `revocations/<ca id>` for every account (its CA's id is the account id, whether or not
+ *   the CA was created yet) and every custom CA, with an empty list when nothing is revoked:
+ *   a superset of the CAs any trust bundle names, so an edge can tell "nothing revoked" from
+ *   "revocation set not received" (and refuses the CA's hostnames until it has the set);
+ * - `waf/<site id>` for every site, with an empty list when the site has no rules, so an edge
+ *   can tell "no rules" from "rules not received".
  *
  * Reads are not a snapshot: a resource built while the store changes may reflect a later
  * state than the change that asked for it. The cache rebuilds whatever later changes touch,
@@ -117,14 +120,13 @@ export function resourceBuilder(deps: { readonly store: Store; readonly keyManag
     }
     for (const { data: revocation } of await listAll(store, 'revocation', indexes.revocationsOf(caId)))
       serials.add(revocation.serialNumber);
-    if (serials.size === 0) return undefined;
     return encodeResource('revocations', resourceName('revocations', caId), { caId, serials: [...serials].sort(compare) });
   }
 
   async function buildWaf(siteId: string): Promise<EncodedResource | undefined> {
     const [site, ruleset] = await Promise.all([store.get('site', siteId), store.get('wafRuleset', siteId)]);
-    if (!site || !ruleset || ruleset.data.rules.length === 0) return undefined;
-    return encodeResource('waf', resourceName('waf', siteId), { siteId, rules: ruleset.data.rules.map(wafRuleMessage) });
+    if (!site) return undefined;
+    return encodeResource('waf', resourceName('waf', siteId), { siteId, rules: (ruleset?.data.rules ?? []).map(wafRuleMessage) });
   }
 
   const builders: { readonly [T in ResourceType]: (id: string) => Promise<EncodedResource | undefined> } = {

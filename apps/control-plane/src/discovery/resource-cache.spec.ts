@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
+import { decodeResource, resourceTypeOrder, type ResourceType } from '@portcullis/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempDir } from '../../test/support/openssl.ts';
 import { localKeyManager, type KeyManager } from '../crypto/key-manager.ts';
@@ -21,6 +21,23 @@ function contents(source: ResourceSets | ResourceCache): Record<ResourceType, [s
   return Object.fromEntries(
     resourceTypeOrder.map((type) => [type, [...of(type)].map(([name, r]) => [name, r.version] as [string, string]).sort()]),
   ) as Record<ResourceType, [string, string][]>;
+}
+
+/**
+ * What an edge relies on to tell "nothing" from "not received" (docs/edge-protocol.md): every
+ * site has its `waf/<id>`, and every CA a trust bundle names has its `revocations/<id>`.
+ */
+function expectCompleteSites(cache: ResourceCache): void {
+  for (const name of cache.resources('site').keys()) {
+    const id = name.slice('site/'.length);
+    expect(cache.resources('waf').has(`waf/${id}`), `waf/${id}`).toBe(true);
+    expect(cache.resources('trust').has(`trust/${id}`), `trust/${id}`).toBe(true);
+  }
+  for (const trust of cache.resources('trust').values()) {
+    for (const ca of decodeResource('trust', trust).cas) {
+      expect(cache.resources('revocations').has(`revocations/${ca.id}`), `revocations/${ca.id} for ${trust.name}`).toBe(true);
+    }
+  }
 }
 
 /** A fresh embedded store with two accounts, services and a builder over them. */
@@ -65,6 +82,7 @@ describe('resource cache', () => {
             await cache.refresh();
             expect(cache.version()).toBe(await f.store.revision());
             expect(contents(cache)).toEqual(contents(await f.builder.buildAll()));
+            expectCompleteSites(cache);
           } finally {
             await cache.close();
             await f.store.close();
@@ -89,7 +107,9 @@ describe('resource cache', () => {
       expect(created.version).toBe(await f.store.revision());
       expect([...created.changed.site]).toEqual([`site/${site.id}`]);
       expect([...created.changed.trust]).toEqual([`trust/${site.id}`]);
-      expect([...created.changed.waf, ...created.changed.credential, ...created.changed.revocations]).toEqual([]);
+      // Every site has a WAF ruleset, empty when it has no rules.
+      expect([...created.changed.waf]).toEqual([`waf/${site.id}`]);
+      expect([...created.changed.credential, ...created.changed.revocations]).toEqual([]);
       await f.services.sites.delete(caller, site.id);
       await cache.reach(await f.store.revision());
       expect([...updates.at(-1)!.changed.site]).toEqual([`site/${site.id}`]);
