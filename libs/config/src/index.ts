@@ -4,3 +4,15 @@ export { resourceTypes, resourceTypeOrder, resourceTypeOf, resourceName } from '
 export type { ResourceType, ResourceMessages } from './resource-types.ts';
 export { encodeResource, decodeResource, versionOf, ConfigError } from './encoded-resource.ts';
 export type { EncodedResource } from './encoded-resource.ts';
+export {
+  canonicalHostname,
+  canonicalHostnamePattern,
+  isHostname,
+  isHostnamePattern,
+  isWithinZone,
+  maxHostnameLength,
+  normaliseHost,
+  parentOf,
+  wildcardParent,
+} from './hostnames.ts';
+export type { HostnameResult } from './hostnames.ts';
