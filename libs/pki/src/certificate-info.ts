@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { commonNameOf, formatName } from './distinguished-name.ts';
 import type { KeyAlgorithm } from './key-algorithm.ts';
 import { extendedKeyUsageNames } from './oids.ts';
-import { parseCertificate } from './parse-certificate.ts';
+import { decodePem, encodePem } from './pem.ts';
+import { maxCertificateDerBytes, parseCertificate, parseCertificateDer } from './parse-certificate.ts';
+import { PkiError } from './pki-error.ts';
 import type { ParsedCertificate } from './parse-certificate.ts';
 import { serialHex } from './serial-number.ts';
 import type { KeyUsageName, SubjectAltNames } from './x509-extensions.ts';
@@ -73,4 +75,41 @@ export function describeCertificate(cert: ParsedCertificate): CertificateInfo {
  */
 export function inspectCertificate(input: string | Uint8Array): CertificateInfo {
   return describeCertificate(parseCertificate(input));
+}
+
+/** One certificate of a chain: its facts and its PEM, re-encoded as one clean block. */
+export interface ChainCertificate {
+  readonly info: CertificateInfo;
+  readonly pem: string;
+}
+
+/** The most PEM text a chain may be: far more than 8 certificates with explanatory text need. */
+export const maxChainPemChars = 1024 * 1024;
+
+/**
+ * Reads a PEM chain (CERTIFICATE blocks, leaf first) and returns the facts of each, in order;
+ * an empty array when the text holds no PEM block at all, so the caller says what it expected.
+ * Nothing is verified (no signatures, no time, no key policy). Throws `Certificate.TooLarge`
+ * beyond 1 MiB of text or 32 KiB of DER in one certificate, and `Certificate.Malformed` for
+ * broken PEM, a block that is not a CERTIFICATE (a private key pasted into the chain is
+ * refused, not skipped) or DER that is not a certificate.
+ */
+export function inspectCertificateChain(text: string): readonly ChainCertificate[] {
+  if (text.length > maxChainPemChars) {
+    throw new PkiError('Certificate.TooLarge', { detail: `${text.length} characters, at most ${maxChainPemChars} accepted` });
+  }
+  const decoded = decodePem(text);
+  if (!decoded.ok) {
+    if (!text.includes('-----')) return [];
+    throw new PkiError('Certificate.Malformed', { detail: decoded.problem });
+  }
+  return decoded.blocks.map((block, i) => {
+    if (block.label !== 'CERTIFICATE') {
+      throw new PkiError('Certificate.Malformed', { detail: `block ${i + 1} is a ${block.label}, not a CERTIFICATE` });
+    }
+    if (block.der.length > maxCertificateDerBytes) {
+      throw new PkiError('Certificate.TooLarge', { detail: `certificate ${i + 1} has ${block.der.length} bytes of DER` });
+    }
+    return { info: describeCertificate(parseCertificateDer(block.der)), pem: encodePem('CERTIFICATE', block.der) };
+  });
 }

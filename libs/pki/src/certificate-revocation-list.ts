@@ -9,6 +9,7 @@ import { parseCertificate } from './parse-certificate.ts';
 import { PkiError } from './pki-error.ts';
 import { readSignatureAlgorithm, verifySignature } from './signature-algorithm.ts';
 import { serialHex } from './serial-number.ts';
+import { clockSkewAllowanceMs } from './validity-period.ts';
 import { readExtensionList } from './x509-extensions.ts';
 
 /** CRLReason names (RFC 5280 5.3.1); value 7 is unused by the standard. */
@@ -71,7 +72,9 @@ export interface CrlLimits {
  * Parses a CRL from PEM (`X509 CRL`) or DER. Throws `Crl.TooLarge` beyond the limits (size
  * is checked before decoding, entries while reading), `Crl.Malformed` for anything that is
  * not a well-formed v1/v2 CRL, including duplicate extensions and an unknown critical CRL
- * extension (RFC 5280 says such a CRL must not be used). Entry extensions other than the
+ * extension (RFC 5280 says such a CRL must not be used), and `Crl.InvalidNumber` for a
+ * negative cRLNumber or one over 20 octets. Whether the CRL is in force is not judged here:
+ * see {@link checkCrlCurrent}. Entry extensions other than the
  * reason code are skipped, so indirect CRLs (certificateIssuer) are read as direct ones.
  */
 export function parseCrl(input: string | Uint8Array, limits: CrlLimits = {}): CertificateRevocationList {
@@ -108,7 +111,7 @@ export function parseCrl(input: string | Uint8Array, limits: CrlLimits = {}): Ce
   if (fields[i]?.tag === contextTag(0, true)) {
     for (const [oid, ext] of readExtensionList(der, der.inner(fields[i++]!))) {
       if (oid === Oid.crlNumber) {
-        crlNumber = BigInt(`0x${Buffer.from(der.integer(der.inner(ext.value), 'cRLNumber')).toString('hex')}`).toString();
+        crlNumber = readCrlNumber(der, ext.value);
       } else if (oid === Oid.authorityKeyIdentifier) {
         const keyId = der.sequence(der.inner(ext.value), 'authorityKeyIdentifier', 0, 3).find((f) => f.tag === contextTag(0, false));
         authorityKeyId = keyId === undefined ? null : Buffer.from(der.content(keyId)).toString('hex');
@@ -133,6 +136,24 @@ export function parseCrl(input: string | Uint8Array, limits: CrlLimits = {}): Ce
   };
 }
 
+// RFC 5280 5.2.3: a CRL number is a non-negative INTEGER of at most 20 octets.
+const maxCrlNumberOctets = 20;
+
+/**
+ * The cRLNumber as a decimal string. A negative number (two's complement with the top bit
+ * set, which reading the bytes as unsigned would turn into a huge positive one) or one longer
+ * than 20 octets is `Crl.InvalidNumber`: either would let a CRL claim to be newer than any.
+ */
+function readCrlNumber(der: DerReader, value: DerNode): string {
+  const content = der.integer(der.inner(value), 'cRLNumber');
+  if ((content[0]! & 0x80) !== 0) throw new PkiError('Crl.InvalidNumber', { detail: 'the CRL number is negative' });
+  const magnitude = content[0] === 0 ? content.subarray(1) : content;
+  if (magnitude.length > maxCrlNumberOctets) {
+    throw new PkiError('Crl.InvalidNumber', { detail: `the CRL number has ${magnitude.length} octets, at most ${maxCrlNumberOctets}` });
+  }
+  return magnitude.length === 0 ? '0' : BigInt(`0x${Buffer.from(magnitude).toString('hex')}`).toString();
+}
+
 function readEntry(der: DerReader, entry: DerNode): RevokedCertificate {
   const [serialNode, dateNode, extensionsNode] = der.sequence(entry, 'revoked certificate', 2, 3);
   let reason: RevocationReason | null = null;
@@ -149,6 +170,21 @@ function readEntry(der: DerReader, entry: DerNode): RevokedCertificate {
     revocationDate: der.time(dateNode, 'revocationDate'),
     reason,
   };
+}
+
+/**
+ * Checks that `crl` is in force at `now` (RFC 5280 5.1.2.4–5): `Crl.NotYetValid` when its
+ * thisUpdate is later than `now` plus `skewMs` (default one minute, for an issuer whose clock
+ * runs a little ahead), `Crl.Expired` when its nextUpdate is at or before `now`. A CRL without
+ * nextUpdate (RFC 5280 requires one, some issuers omit it) never expires by this check.
+ */
+export function checkCrlCurrent(crl: CertificateRevocationList, now: Date, skewMs: number = clockSkewAllowanceMs): void {
+  if (crl.thisUpdate.getTime() > now.getTime() + skewMs) {
+    throw new PkiError('Crl.NotYetValid', { detail: `thisUpdate is ${crl.thisUpdate.toISOString()}` });
+  }
+  if (crl.nextUpdate !== null && crl.nextUpdate.getTime() <= now.getTime()) {
+    throw new PkiError('Crl.Expired', { detail: `nextUpdate was ${crl.nextUpdate.toISOString()}` });
+  }
 }
 
 /** Why a CRL's signature check failed. */

@@ -24,8 +24,8 @@ const maxRdns = 64;
 export function readName(der: DerReader, node: DerNode | undefined, what: string): DistinguishedName {
   const rdnNodes = der.sequence(node, what, 0, maxRdns);
   const rdns = rdnNodes.map((rdnNode) => {
-    const attributes = der.children(der.expect(rdnNode, Tag.Set, `${what} RDN`));
-    if (attributes.length === 0 || attributes.length > 16) der.fail(`bad RDN in ${what}`);
+    const attributes = der.children(der.expect(rdnNode, Tag.Set, `${what} RDN`), `${what} RDN`, 16);
+    if (attributes.length === 0) der.fail(`bad RDN in ${what}`);
     return attributes.map((atv): NameAttribute => {
       const [type, value] = der.sequence(atv, `${what} attribute`, 2, 2);
       return { oid: der.oid(type, `${what} attribute type`), text: der.text(value!, `${what} attribute value`), valueDer: der.raw(value!) };

@@ -7,6 +7,7 @@ export type { PkiErrorCode, PkiHttpStatus } from './pki-error.ts';
 // Keys
 export { generateKeyPair, keyTypes, exportPrivateKeyPem, exportPublicKeyPem, readPrivateKeyPem, readPublicKeyPem } from './key-pair.ts';
 export type { GeneratedKeyPair, KeyType } from './key-pair.ts';
+export { requireAcceptableKey } from './key-algorithm.ts';
 export type { KeyAlgorithm } from './key-algorithm.ts';
 
 // Certificate authorities and issuance
@@ -26,8 +27,8 @@ export { inspectCsr } from './parse-csr.ts';
 export type { CsrInfo } from './parse-csr.ts';
 
 // Inspection and validation
-export { inspectCertificate } from './certificate-info.ts';
-export type { CertificateInfo } from './certificate-info.ts';
+export { inspectCertificate, inspectCertificateChain, maxChainPemChars } from './certificate-info.ts';
+export type { CertificateInfo, ChainCertificate } from './certificate-info.ts';
 export type { KeyUsageName, SubjectAltNames } from './x509-extensions.ts';
 export { normaliseSerialHex } from './serial-number.ts';
 export { validateCaCertificate, maxCaUploadPemChars, maxCaCertificateDerBytes } from './validate-ca-certificate.ts';
@@ -36,7 +37,7 @@ export type { ValidatedCaCertificate } from './validate-ca-certificate.ts';
 // Verification at the edge
 export { createTrustStore } from './trust-store.ts';
 export type { ChainCheckResult, ChainFailureReason, TrustedCa, TrustStore, TrustStoreEntry } from './trust-store.ts';
-export { parseCrl, verifyCrlSignature, revocationReasons } from './certificate-revocation-list.ts';
+export { checkCrlCurrent, parseCrl, verifyCrlSignature, revocationReasons } from './certificate-revocation-list.ts';
 export type {
   CertificateRevocationList,
   CrlLimits,

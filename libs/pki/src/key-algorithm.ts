@@ -1,6 +1,8 @@
 import type { DerNode, DerReader } from './asn1/der-reader.ts';
 import { Tag } from './asn1/der-tag.ts';
 import { Oid, curveNames } from './oids.ts';
+import { PkiError } from './pki-error.ts';
+import type { PkiErrorCode } from './pki-error.ts';
 
 /**
  * What a public key is, as an API reports it. `name` is a short human label
@@ -94,6 +96,10 @@ const maxRsaBits = 8192;
 const acceptedCurves = new Set(['P-256', 'P-384', 'P-521']);
 
 /**
+ * The one key policy of Portcullis, applied wherever a key enters: CSRs and generated keys
+ * (issuance), uploaded CA certificates, uploaded server certificates and their chains, and
+ * client certificates verified by a trust store at the edge.
+ *
  * Whether a key is acceptable for a certificate we issue or a CA we trust: RSA of 2048 to
  * 8192 bits, EC on P-256, P-384 or P-521, and Ed25519 where `allowEd25519` (trust anchors
  * only: browsers do not offer Ed25519 client certificates). Returns null when acceptable.
@@ -114,4 +120,24 @@ export function assessKey(algorithm: KeyAlgorithm, options: { readonly allowEd25
     default:
       return { problem: 'unsupported_algorithm', detail: `${algorithm.name} keys are not accepted` };
   }
+}
+
+const keyProblemCodes: Readonly<Record<KeyProblem['problem'], PkiErrorCode>> = {
+  too_weak: 'Key.TooWeak',
+  too_large: 'Key.TooLarge',
+  unsupported_curve: 'Key.UnsupportedCurve',
+  unsupported_algorithm: 'Key.UnsupportedAlgorithm',
+};
+
+/**
+ * {@link assessKey} for callers that refuse: throws `Key.TooWeak` (RSA under 2048 bits),
+ * `Key.TooLarge` (RSA over 8192), `Key.UnsupportedCurve` or `Key.UnsupportedAlgorithm`,
+ * with `what` (e.g. "the leaf certificate") leading the detail.
+ */
+export function requireAcceptableKey(algorithm: KeyAlgorithm, options: { readonly allowEd25519: boolean; readonly what?: string }): void {
+  const problem = assessKey(algorithm, options);
+  if (problem === null) return;
+  throw new PkiError(keyProblemCodes[problem.problem], {
+    detail: options.what === undefined ? problem.detail : `${options.what}: ${problem.detail}`,
+  });
 }

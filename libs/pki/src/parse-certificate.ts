@@ -34,7 +34,7 @@ export interface ParsedCertificate {
  * The bound on a certificate's DER size. Real client and CA certificates are 0.5–4 KiB;
  * 32 KiB leaves room for long SAN lists while refusing padding tricks.
  */
-const maxCertificateDerBytes = 32 * 1024;
+export const maxCertificateDerBytes = 32 * 1024;
 
 /** How a certificate is read from user input when the caller has no stricter rules. */
 const certificateInput: DerInputRules = {

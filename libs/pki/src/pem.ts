@@ -8,50 +8,113 @@ export interface PemBlock {
 export type PemDecodeResult =
   { readonly ok: true; readonly blocks: readonly PemBlock[] } | { readonly ok: false; readonly problem: string };
 
-const beginLine = /^-----BEGIN ([A-Z0-9 ]{1,64})-----$/;
-const endLine = /^-----END ([A-Z0-9 ]{1,64})-----$/;
-const base64Line = /^[A-Za-z0-9+/=]*$/;
-const base64Body = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const maxLabelChars = 64;
+const dashes = '-----';
 
 /**
  * Decodes every PEM block of `text` (RFC 7468, lax: CRLF, indentation and explanatory text
  * between blocks are accepted, as tools such as `openssl pkcs12` emit them). Inside a block
  * only base64 is accepted: RFC 1421 headers (encrypted legacy PEM) and stray characters are
- * problems, because `Buffer.from(…, 'base64')` would otherwise skip them silently. The caller
- * bounds the size of `text` before calling.
+ * problems, because `Buffer.from(…, 'base64')` would otherwise skip them silently. Padding
+ * (`=`) may only end a block, and a block's base64 must be a whole number of quanta.
+ *
+ * The text is scanned once, character by character, without regular expressions: time is
+ * linear in its length and stack use constant, so a 30 MB CRL or hostile text cannot stall
+ * or overflow anything. The caller still bounds the size of `text` before calling.
  */
 export function decodePem(text: string): PemDecodeResult {
   const blocks: PemBlock[] = [];
   let label: string | null = null;
   let body: string[] = [];
-  for (const rawLine of text.split('\n')) {
-    const line = rawLine.trim();
+  let bodyChars = 0;
+  let padded = false;
+  for (let start = 0; start <= text.length;) {
+    const newline = text.indexOf('\n', start);
+    const stop = newline === -1 ? text.length : newline;
+    const line = trimmed(text, start, stop);
+    start = stop + 1;
     if (label === null) {
-      const begin = beginLine.exec(line);
+      const begin = boundaryLabel(line, 'BEGIN');
       if (begin !== null) {
-        label = begin[1]!;
+        label = begin;
         body = [];
-      } else if (line.startsWith('-----')) {
+        bodyChars = 0;
+        padded = false;
+      } else if (line.startsWith(dashes)) {
         return { ok: false, problem: 'a PEM boundary line without a matching BEGIN' };
       }
       continue;
     }
-    const end = endLine.exec(line);
-    if (end !== null) {
-      if (end[1] !== label) return { ok: false, problem: `BEGIN ${label} closed by END ${end[1]}` };
-      const b64 = body.join('');
-      if (b64.length === 0 || !base64Body.test(b64)) return { ok: false, problem: `the ${label} block is not valid base64` };
-      blocks.push({ label, der: new Uint8Array(Buffer.from(b64, 'base64')) });
+    if (line.startsWith(dashes)) {
+      const end = boundaryLabel(line, 'END');
+      if (end === null) return { ok: false, problem: `the ${label} block has a malformed boundary line` };
+      if (end !== label) return { ok: false, problem: `BEGIN ${label} closed by END ${end}` };
+      if (bodyChars === 0 || bodyChars % 4 !== 0) return { ok: false, problem: `the ${label} block is not valid base64` };
+      blocks.push({ label, der: new Uint8Array(Buffer.from(body.join(''), 'base64')) });
       label = null;
       continue;
     }
     if (line.includes(':')) return { ok: false, problem: `the ${label} block has headers (encrypted legacy PEM is not supported)` };
-    if (!base64Line.test(line)) return { ok: false, problem: `the ${label} block contains characters outside base64` };
-    body.push(line);
+    const checked = checkBase64Line(line, padded, bodyChars);
+    if (checked === 'stray') return { ok: false, problem: `the ${label} block contains characters outside base64` };
+    if (checked === 'misplaced') return { ok: false, problem: `the ${label} block is not valid base64` };
+    padded = checked === 'padded';
+    bodyChars += line.length;
+    if (line.length > 0) body.push(line);
   }
   if (label !== null) return { ok: false, problem: `BEGIN ${label} has no END line` };
   if (blocks.length === 0) return { ok: false, problem: 'no PEM block found' };
   return { ok: true, blocks };
+}
+
+/** `text[start, stop)` without surrounding spaces, tabs and carriage returns. */
+function trimmed(text: string, start: number, stop: number): string {
+  let a = start;
+  let b = stop;
+  while (a < b && isBlank(text.charCodeAt(a))) a++;
+  while (b > a && isBlank(text.charCodeAt(b - 1))) b--;
+  return text.slice(a, b);
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0b || code === 0x0c;
+}
+
+/** The label of a `-----BEGIN label-----` (or END) line: 1–64 of A–Z, 0–9 and space; else null. */
+function boundaryLabel(line: string, keyword: 'BEGIN' | 'END'): string | null {
+  const head = `${dashes}${keyword} `;
+  if (!line.startsWith(head) || !line.endsWith(dashes)) return null;
+  const label = line.slice(head.length, line.length - dashes.length);
+  if (label.length === 0 || label.length > maxLabelChars) return null;
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x20)) return null;
+  }
+  return label;
+}
+
+/**
+ * Checks one body line: `stray` for a character outside base64, `misplaced` for padding
+ * anywhere but at the very end of the block (more than two `=`, data after `=`, or `=` not
+ * completing a 4-character quantum), `padded` when the line ends the data, else `data`.
+ * `before` is the count of body characters on earlier lines.
+ */
+function checkBase64Line(line: string, padded: boolean, before: number): 'stray' | 'misplaced' | 'padded' | 'data' {
+  let padding = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x3d) {
+      padding++;
+      continue;
+    }
+    const base64 = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
+    if (!base64) return 'stray';
+    if (padding > 0) return 'misplaced';
+  }
+  if (line.length > 0 && padded) return 'misplaced';
+  if (padding === 0) return 'data';
+  if (padding > 2 || (before + line.length) % 4 !== 0) return 'misplaced';
+  return 'padded';
 }
 
 /** PEM text for `der`: 64-character base64 lines and a final newline. */

@@ -22,6 +22,9 @@ const catalogue = {
 
   'Crl.Malformed': { status: 400, message: 'The certificate revocation list is not well-formed' },
   'Crl.TooLarge': { status: 413, message: 'The certificate revocation list is larger than accepted' },
+  'Crl.InvalidNumber': { status: 422, message: 'The CRL number is not a non-negative integer of at most 20 octets' },
+  'Crl.Expired': { status: 422, message: 'The certificate revocation list has expired (its nextUpdate has passed)' },
+  'Crl.NotYetValid': { status: 422, message: 'The certificate revocation list is not valid yet (its thisUpdate is in the future)' },
 
   'Key.Malformed': { status: 400, message: 'The key could not be read' },
   'Key.TooWeak': { status: 422, message: 'The key is too weak' },

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeCertificate } from './certificate-info.ts';
 import type { CertificateInfo } from './certificate-info.ts';
 import { nameMatchKey } from './distinguished-name.ts';
+import { assessKey } from './key-algorithm.ts';
 import { Oid } from './oids.ts';
 import { parseCertificate } from './parse-certificate.ts';
 import type { ParsedCertificate } from './parse-certificate.ts';
@@ -37,8 +38,15 @@ export interface TrustStore {
    * 2. `bad_signature`: a CA matched by name and key id, but no such CA's key verifies the
    *    leaf's signature (forged or corrupted, or an MD5/SHA-1/unknown signature algorithm).
    * 3. `not_yet_valid` / `expired`: `at` is outside the leaf's validity, or the CA's.
-   * 4. `not_client_certificate`: an extendedKeyUsage without clientAuth, or a keyUsage
-   *    without digitalSignature.
+   * 4. `not_client_certificate`: the leaf is not an end-entity certificate usable for TLS
+   *    client authentication, which is any of: it is a CA (basicConstraints CA:TRUE, or a
+   *    keyUsage with keyCertSign, which RFC 5280 allows only in CA certificates), so a CA
+   *    certificate and its key cannot stand in for a client; it has an extendedKeyUsage
+   *    without clientAuth (anyExtendedKeyUsage alone does not count, as in OpenSSL); it has a
+   *    keyUsage without digitalSignature (TLS client authentication signs); or its key fails
+   *    the key policy of `assessKey` (RSA under 2048 or over 8192 bits, a curve other than
+   *    P-256/P-384/P-521, or an algorithm other than RSA, EC and Ed25519). A leaf without
+   *    those extensions (a v1 certificate) is not restricted by them.
    * Only one level is checked: the CA is the trust anchor, even if it is itself an
    * intermediate (like OpenSSL's partial-chain mode); leaves need no chain file.
    * Pure and synchronous; safe to call concurrently. Throws `Certificate.*` PkiErrors only for
@@ -104,14 +112,17 @@ export function createTrustStore(entries: readonly TrustStoreEntry[]): TrustStor
       const t = at.getTime();
       if (t < leaf.notBefore.getTime() || t < issuer.cert.notBefore.getTime()) return { ok: false, reason: 'not_yet_valid' };
       if (t > leaf.notAfter.getTime() || t > issuer.cert.notAfter.getTime()) return { ok: false, reason: 'expired' };
-      const { extendedKeyUsage, keyUsage } = leaf.extensions;
-      if (
-        (extendedKeyUsage !== null && !extendedKeyUsage.includes(Oid.clientAuth)) ||
-        (keyUsage !== null && !keyUsage.has('digitalSignature'))
-      ) {
-        return { ok: false, reason: 'not_client_certificate' };
-      }
+      if (!isClientLeaf(leaf)) return { ok: false, reason: 'not_client_certificate' };
       return { ok: true, ca: issuer.trusted };
     },
   };
+}
+
+/** Step 4 of {@link TrustStore.verify}: an end-entity certificate fit for TLS client authentication. */
+function isClientLeaf(leaf: ParsedCertificate): boolean {
+  const { basicConstraints, extendedKeyUsage, keyUsage } = leaf.extensions;
+  if (basicConstraints?.ca === true || keyUsage?.has('keyCertSign') === true) return false;
+  if (extendedKeyUsage !== null && !extendedKeyUsage.includes(Oid.clientAuth)) return false;
+  if (keyUsage !== null && !keyUsage.has('digitalSignature')) return false;
+  return assessKey(leaf.publicKey.algorithm, { allowEd25519: true }) === null;
 }

@@ -1,4 +1,5 @@
-import { normaliseSerialHex, parseCrl, validateCaCertificate, verifyCrlSignature } from '@portcullis/pki';
+import { PkiError, checkCrlCurrent, normaliseSerialHex, parseCrl, validateCaCertificate, verifyCrlSignature } from '@portcullis/pki';
+import type { CertificateRevocationList } from '@portcullis/pki';
 import type { CustomCa, CustomCaCrl, Revocation } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -131,14 +132,30 @@ export function customCasService(deps: Deps) {
     },
 
     /**
-     * Stores the CA's CRL (PEM or DER) after checking it is signed by that CA. A CRL replaces
-     * the held one only if it is newer: a higher CRL number, or else a later thisUpdate;
-     * otherwise `Conflict.CrlNotNewer`, so a replayed old CRL cannot un-revoke anything.
+     * Stores the CA's CRL (PEM or DER). The rule, so that no upload can ever un-revoke a
+     * certificate the CA revoked:
+     * 1. it is well-formed with a non-negative CRL number (`Crl.Malformed`, `Crl.InvalidNumber`)
+     *    and signed by this CA (`InvalidParameter` with the reason);
+     * 2. it is in force now: thisUpdate ≤ now (a minute of clock skew allowed) < nextUpdate
+     *    (`Crl.NotYetValid`, `Crl.Expired`), so an expired CRL, replayed or late, is refused;
+     * 3. it supersedes the held one (`Conflict.CrlNotNewer` otherwise): when both carry CRL
+     *    numbers, a greater number and a thisUpdate no earlier than the held one's; otherwise
+     *    a strictly later thisUpdate;
+     * 4. serials leave only through a hold: a serial the held CRL lists with any reason but
+     *    certificateHold stays revoked even when the new CRL no longer lists it. RFC 5280
+     *    lets an issuer drop an entry only once the certificate has expired (then keeping it
+     *    changes nothing at the edge, where it fails as expired) or when a hold is released
+     *    (the one legitimate un-revocation, which this keeps possible). So a CA's mistake or
+     *    a tampered-with issuing process cannot quietly revive a revoked certificate; to
+     *    start from a clean list, delete the CA and upload it again. The kept serials count
+     *    against the 500,000-entry bound (`Crl.TooLarge`).
+     * The held CRL keeps applying after its nextUpdate passes until a newer one replaces it:
+     * revocations never lapse for want of a fresh CRL.
      */
     async uploadCrl(caller: Caller, siteId: string, caId: string, input: string | Uint8Array): Promise<CustomCaCrl> {
       const accountId = accountOf(caller);
       const ca = await requireCustomCa(store, accountId, siteId, caId);
-      const crl = parseCrl(input);
+      const crl = parseCrl(input, { maxEntries: maxCrlSerials });
       const signature = verifyCrlSignature(crl, ca.data.certificatePem);
       if (!signature.ok) {
         throw new ApiError('InvalidParameter', {
@@ -146,8 +163,10 @@ export function customCasService(deps: Deps) {
           details: { reason: signature.reason },
         });
       }
+      const now = deps.now();
+      checkCrlCurrent(crl, now);
       const held = await store.get('customCaCrl', caId);
-      if (held && !isNewer(crl.crlNumber, crl.thisUpdate, held.data)) throw new ApiError('Conflict.CrlNotNewer');
+      if (held && !supersedes(crl, held.data)) throw new ApiError('Conflict.CrlNotNewer');
       const stored: CustomCaCrl = {
         id: caId,
         accountId,
@@ -156,8 +175,8 @@ export function customCasService(deps: Deps) {
         crlNumber: crl.crlNumber ?? undefined,
         thisUpdate: crl.thisUpdate.toISOString(),
         nextUpdate: crl.nextUpdate?.toISOString(),
-        revokedSerials: crl.revoked.map((r) => r.serialNumber),
-        uploadedAt: deps.now().toISOString(),
+        ...revokedAfter(crl, held?.data),
+        uploadedAt: now.toISOString(),
       };
       await commit(store, caller, {
         guards: [
@@ -243,9 +262,38 @@ function parseSerial(input: string): string {
   return normaliseSerialHex(compact);
 }
 
-function isNewer(crlNumber: string | null, thisUpdate: Date, held: CustomCaCrl): boolean {
-  if (crlNumber !== null && held.crlNumber !== undefined) {
-    return BigInt(crlNumber) > BigInt(held.crlNumber);
+/** The most serials a custom CA's revocation list holds: AWS ALB's per-trust-store limit. */
+const maxCrlSerials = 500_000;
+
+/** Rule 3 of `uploadCrl`: whether `crl` is newer than the held one. */
+function supersedes(crl: CertificateRevocationList, held: CustomCaCrl): boolean {
+  const thisUpdate = crl.thisUpdate.getTime();
+  const heldThisUpdate = Date.parse(held.thisUpdate);
+  if (crl.crlNumber !== null && held.crlNumber !== undefined) {
+    return BigInt(crl.crlNumber) > BigInt(held.crlNumber) && thisUpdate >= heldThisUpdate;
   }
-  return thisUpdate.getTime() > Date.parse(held.thisUpdate);
+  return thisUpdate > heldThisUpdate;
+}
+
+/** Rule 4 of `uploadCrl`: the serials revoked once `crl` replaces `held`, and those on hold. */
+function revokedAfter(
+  crl: CertificateRevocationList,
+  held: CustomCaCrl | undefined,
+): Pick<CustomCaCrl, 'revokedSerials' | 'onHoldSerials'> {
+  const revoked = new Set<string>();
+  const onHold: string[] = [];
+  for (const entry of crl.revoked) {
+    revoked.add(entry.serialNumber);
+    if (entry.reason === 'certificateHold') onHold.push(entry.serialNumber);
+  }
+  if (held !== undefined) {
+    const released = new Set(held.onHoldSerials ?? []);
+    for (const serial of held.revokedSerials) if (!released.has(serial)) revoked.add(serial);
+  }
+  if (revoked.size > maxCrlSerials) {
+    throw new PkiError('Crl.TooLarge', {
+      detail: `${revoked.size} serials with those earlier CRLs revoked for good, at most ${maxCrlSerials}`,
+    });
+  }
+  return { revokedSerials: [...revoked], onHoldSerials: onHold };
 }

@@ -141,8 +141,13 @@ export interface CustomCaCrl {
   readonly crlNumber: string | undefined;
   readonly thisUpdate: string;
   readonly nextUpdate: string | undefined;
-  /** Revoked serials (normalised lower-case hex). */
+  /**
+   * Revoked serials (normalised lower-case hex): those the CRL lists, plus those an earlier
+   * CRL revoked for good that a later one no longer lists (see `uploadCrl` in custom-cas.ts).
+   */
   readonly revokedSerials: readonly string[];
+  /** The listed serials whose reason is certificateHold: the only ones a later CRL may release. */
+  readonly onHoldSerials?: readonly string[];
   readonly uploadedAt: string;
 }
 

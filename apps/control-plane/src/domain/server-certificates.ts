@@ -1,5 +1,5 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { inspectCertificate, readPrivateKeyPem } from '@portcullis/pki';
+import { inspectCertificateChain, readPrivateKeyPem, requireAcceptableKey } from '@portcullis/pki';
 import type { ServerCertificate } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -27,25 +27,40 @@ export function serverCertificatesService(deps: Deps) {
 
   return {
     /**
-     * Checks and stores a chain (leaf first, PEM) with its private key: the key must belong
-     * to the leaf, the leaf must be valid now, and its DNS names within the site's zone are
-     * the hostnames it serves (at least one).
+     * Checks and stores a chain (leaf first, PEM) with its private key: 1 to 8 CERTIFICATE
+     * blocks and nothing else, every key acceptable to libs/pki's key policy (`Key.TooWeak`
+     * for RSA under 2048 bits, as CSRs and CA uploads), the key must belong to the leaf, the
+     * leaf must be an end-entity certificate (not a CA, serverAuth if it has an
+     * extendedKeyUsage) valid now, and its DNS names within the site's zone are the
+     * hostnames it serves (at least one).
      */
     async upload(caller: Caller, siteId: string, input: { certificate: string; privateKey: string }): Promise<ServerCertificate> {
       const accountId = accountOf(caller);
       const site = await requireSite(store, accountId, siteId);
-      const blocks = input.certificate.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-      if (blocks.length === 0 || blocks.length > maxChainCertificates) {
+      const chain = inspectCertificateChain(input.certificate);
+      if (chain.length === 0 || chain.length > maxChainCertificates) {
         throw new ApiError('InvalidParameter.ServerCertificate', {
           message: `Give 1 to ${maxChainCertificates} PEM certificates, leaf first.`,
         });
       }
-      const [leafPem] = blocks as [string, ...string[]];
-      const infos = blocks.map((block) => inspectCertificate(block));
-      const leaf = infos[0]!;
+      // The key policy of libs/pki, the one CSRs and uploaded CAs meet: every key an edge
+      // would present (leaf and chain) is RSA 2048–8192 or EC P-256/P-384/P-521 (Key.*).
+      chain.forEach(({ info }, i) =>
+        requireAcceptableKey(info.keyAlgorithm, {
+          allowEd25519: false,
+          what: i === 0 ? 'the leaf certificate' : `chain certificate ${i + 1}`,
+        }),
+      );
+      const leafPem = chain[0]!.pem;
+      const leaf = chain[0]!.info;
       const now = deps.now();
-      if (leaf.isCa || leaf.notBefore > now || leaf.notAfter < now) {
+      if (leaf.isCa || leaf.keyUsage?.includes('keyCertSign') || leaf.notBefore > now || leaf.notAfter < now) {
         throw new ApiError('InvalidParameter.ServerCertificate', { message: 'The first certificate must be a leaf that is valid now.' });
+      }
+      if (leaf.extendedKeyUsage !== null && !leaf.extendedKeyUsage.includes('serverAuth')) {
+        throw new ApiError('InvalidParameter.ServerCertificate', {
+          message: 'The leaf certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth).',
+        });
       }
       const key = readPrivateKeyPem(input.privateKey);
       const keySpki = createPublicKey(key).export({ type: 'spki', format: 'der' });
@@ -61,7 +76,7 @@ export function serverCertificatesService(deps: Deps) {
         id,
         accountId,
         siteId,
-        certificatePem: `${blocks.join('\n')}\n`,
+        certificatePem: chain.map((c) => c.pem).join(''),
         privateKey: await deps.keyManager.seal(Buffer.from(key.export({ type: 'pkcs8', format: 'pem' }) as string), serverKeyContext(id)),
         hostnames,
         fingerprintSha256: leaf.fingerprintSha256,

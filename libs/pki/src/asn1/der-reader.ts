@@ -83,11 +83,16 @@ export class DerReader {
     return { tag, start: offset, contentStart, end };
   }
 
-  /** The elements inside a constructed node, in order. */
-  children(node: DerNode): DerNode[] {
+  /**
+   * The elements inside a constructed node, in order. Reading stops with an error as soon as
+   * there are more than `max`, so a hostile list of millions of tiny elements costs no more
+   * than the bound.
+   */
+  children(node: DerNode, what = 'element', max = Number.MAX_SAFE_INTEGER): DerNode[] {
     if ((node.tag & 0x20) === 0) this.fail(`expected a constructed element at offset ${node.start}`);
     const out: DerNode[] = [];
     for (let at = node.contentStart; at < node.end;) {
+      if (out.length === max) this.fail(`${what} has more than ${max} elements`);
       const child = this.readAt(at, node.end);
       out.push(child);
       at = child.end;
@@ -114,8 +119,8 @@ export class DerReader {
 
   /** The children of a SEQUENCE, with a bound on how many there may be. */
   sequence(node: DerNode | undefined, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): DerNode[] {
-    const items = this.children(this.expect(node, Tag.Sequence, what));
-    if (items.length < min || items.length > max) this.fail(`${what} has ${items.length} elements`);
+    const items = this.children(this.expect(node, Tag.Sequence, what), what, max);
+    if (items.length < min) this.fail(`${what} has ${items.length} elements`);
     return items;
   }
 

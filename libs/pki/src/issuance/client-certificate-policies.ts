@@ -1,21 +1,13 @@
 import { checkCommonName } from '../distinguished-name.ts';
-import { assessKey } from '../key-algorithm.ts';
+import { requireAcceptableKey } from '../key-algorithm.ts';
 import { Oid } from '../oids.ts';
 import { PkiError } from '../pki-error.ts';
-import type { PkiErrorCode } from '../pki-error.ts';
 import { randomSerial } from '../serial-number.ts';
 import { clockSkewAllowanceMs, dayMs, wholeSeconds } from '../validity-period.ts';
 import type { IssuancePolicy } from './issuance-policy.ts';
 
 /** The longest validity a client certificate may ask for; the CA's own end bounds it further. */
 export const maxClientValidityDays = 3650;
-
-const keyProblemCodes: Readonly<Record<string, PkiErrorCode>> = {
-  too_weak: 'Key.TooWeak',
-  too_large: 'Key.TooLarge',
-  unsupported_curve: 'Key.UnsupportedCurve',
-  unsupported_algorithm: 'Key.UnsupportedAlgorithm',
-};
 
 /** A common name is present and acceptable: `Subject.MissingCommonName`, `Subject.InvalidCommonName`. */
 export const commonNameRequired: IssuancePolicy = {
@@ -44,8 +36,7 @@ export const subjectKeyAcceptable: IssuancePolicy = {
   kind: 'validator',
   name: 'subject-key-acceptable',
   validate({ request }) {
-    const problem = assessKey(request.keyAlgorithm, { allowEd25519: false });
-    if (problem !== null) throw new PkiError(keyProblemCodes[problem.problem]!, { detail: problem.detail });
+    requireAcceptableKey(request.keyAlgorithm, { allowEd25519: false });
   },
 };
 
