@@ -7,11 +7,14 @@ import { startAdminGrpcServer, tlsServerCredentials } from './grpc/admin-server.
 import { startDiscovery } from './discovery/start-discovery.ts';
 import { buildHttpApp } from './http/app.ts';
 import { openStore } from './store/open-store.ts';
+import { startStoreHealthMonitor } from './store/store-health-monitor.ts';
 
 /**
  * Starts the control plane: the store (Redis when PORTCULLIS_REDIS_URL is set, else the
  * embedded SQLite file under PORTCULLIS_DATA_DIR), the domain services, the HTTP API, the
- * gRPC admin API, then configuration discovery for edges (mutual TLS on its own port). Stops
+ * gRPC admin API, then configuration discovery for edges (mutual TLS on its own port). A
+ * store health monitor probes the store throughout: while it cannot confirm the store, the
+ * APIs answer 503 `Store.Unavailable`, /readyz 503 and discovery stops serving. Stops
  * cleanly on SIGINT/SIGTERM: in-flight requests finish, discovery streams end (edges
  * reconnect elsewhere), then the store closes.
  */
@@ -24,9 +27,11 @@ async function main(): Promise<void> {
       onConnectionError: (error) => log.warn({ err: error.message }, 'redis connection lost; reconnecting'),
     },
   );
+  // Probed before anything serves, so a replica that starts cut off from its store starts unready.
+  const storeHealth = await startStoreHealthMonitor({ store, log });
   const keyManager = localKeyManager(config.masterKeys);
   const services = createServices({ store, keyManager, now: () => new Date() }, { adminToken: config.adminToken });
-  const http = await buildHttpApp({ services, loggerInstance: log });
+  const http = await buildHttpApp({ services, loggerInstance: log, storeHealth });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   const grpc = await startAdminGrpcServer({
     services,
@@ -37,6 +42,7 @@ async function main(): Promise<void> {
   });
   const discovery = await startDiscovery({
     store,
+    storeHealth,
     keyManager,
     services,
     host: config.discoveryHost,
@@ -65,6 +71,7 @@ async function main(): Promise<void> {
     stopping = true;
     http.log.info({ signal }, 'stopping');
     await Promise.all([http.close(), grpc.close(), discovery.close()]);
+    storeHealth.close();
     await store.close();
     process.exit(0);
   };

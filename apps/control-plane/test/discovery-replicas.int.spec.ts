@@ -8,6 +8,7 @@ import { startDiscovery, type Discovery } from '../src/discovery/start-discovery
 import { applyOperation, createWorld, makePool, seedOperations, type Operation } from '../src/discovery/test/world.ts';
 import { enrollEdge, injectCall, openGrpcStream, type EdgeIdentity, type GrpcEdgeStream } from '../src/discovery/test/grpc-edge.ts';
 import { createRedisStore, type RedisStore } from '../src/store/redis-store.ts';
+import { startStoreHealthMonitor } from '../src/store/store-health-monitor.ts';
 import { TempDir } from './support/openssl.ts';
 import { buildTestApp, call, createAccount, createSite, type TestApp } from './support/test-app.ts';
 
@@ -24,6 +25,7 @@ describe('discovery on two replicas on one Redis', () => {
   const discoveries: Discovery[] = [];
   const streams: GrpcEdgeStream[] = [];
   let edge: EdgeIdentity;
+  let closeMonitors = () => {};
 
   beforeAll(async () => {
     redis = await startRedis({ appendOnly: false });
@@ -35,12 +37,15 @@ describe('discovery on two replicas on one Redis', () => {
       stores.push(store);
       replicas.push(await buildTestApp({ store, keyManager: localKeyManager([Buffer.from(masterKey)]) }));
     }
+    const monitors = await Promise.all(stores.map((store) => startStoreHealthMonitor({ store })));
+    closeMonitors = () => monitors.forEach((m) => m.close());
     // Both start at once: they race to create the one fleet CA.
     discoveries.push(
       ...(await Promise.all(
         replicas.map((r, i) =>
           startDiscovery({
             store: stores[i]!,
+            storeHealth: monitors[i]!,
             keyManager: r.keyManager,
             services: r.services,
             host: '127.0.0.1',
@@ -56,6 +61,7 @@ describe('discovery on two replicas on one Redis', () => {
   afterAll(async () => {
     for (const stream of streams) stream.close();
     for (const d of discoveries) await d.close();
+    closeMonitors();
     for (const r of replicas) await r.close();
     for (const s of stores) await s.close();
     await redis?.stop();

@@ -9,9 +9,20 @@ describe('edge v1 wire types', () => {
       removedResources: ['site/2'],
       nonce: 'n-1',
       systemVersion: 42,
+      heartbeat: false,
+      inSync: false,
     };
     const bytes = edgeV1.DeltaResourcesResponse.encode(sent).finish();
     expect(edgeV1.DeltaResourcesResponse.decode(bytes)).toEqual(sent);
+  });
+
+  it('carries a heartbeat that an edge built before heartbeats reads as an empty response with no nonce', () => {
+    const bytes = edgeV1.DeltaResourcesResponse.encode(
+      edgeV1.DeltaResourcesResponse.fromPartial({ typeUrl: 'portcullis.edge.v1.Site', systemVersion: 9, heartbeat: true, inSync: true }),
+    ).finish();
+    expect(edgeV1.DeltaResourcesResponse.decode(bytes)).toMatchObject({ heartbeat: true, inSync: true, systemVersion: 9, nonce: '' });
+    // Fields 6 and 7 are new: a reader that knows only fields 1–5 skips them.
+    expect([...bytes.subarray(-4)]).toEqual([0x30, 1, 0x38, 1]);
   });
 
   it('carries a NACK with its error detail', () => {

@@ -2,11 +2,16 @@ import { encodeResource, resourceTypeOrder, resourceTypes, type EncodedResource,
 import { describe, expect, it } from 'vitest';
 import { edgeStatusRegistry } from './edge-status.ts';
 import { memoryDeltaStream } from './memory-channel.ts';
+import { replicaLiveness } from './replica-liveness.ts';
 import type { CacheUpdate, ResourceCache } from './resource-cache.ts';
+import { manualStoreHealth, manualTicker } from './test/manual-store-health.ts';
 
 const siteUrl = resourceTypes.site.typeUrl;
 
-/** A resource cache the test edits by hand; `commit` publishes like the real one. */
+/**
+ * A resource cache the test edits by hand; `commit` publishes like the real one. Its replica's
+ * liveness follows a store health set by hand and beats when `ticker.tick()` is called.
+ */
 function handCache() {
   const sets = Object.fromEntries(resourceTypeOrder.map((t) => [t, new Map<string, EncodedResource>()])) as Record<
     ResourceType,
@@ -23,8 +28,16 @@ function handCache() {
       return () => listeners.delete(listener);
     },
   };
+  const health = manualStoreHealth();
+  const ticker = manualTicker();
+  const clock = { now: 0 };
+  const liveness = replicaLiveness({ storeHealth: health, cache, every: ticker.every, now: () => clock.now, maxLagMs: 3_000 });
   return {
     cache,
+    health,
+    ticker,
+    clock,
+    liveness,
     listeners,
     site(id: string, origin = 'https://o.example.net') {
       const resource = encodeResource('site', `site/${id}`, { id, zone: `${id}.example.com`, originUrl: origin, forwardClientCert: false });
@@ -55,7 +68,7 @@ describe('delta stream (in memory)', () => {
     const h = handCache();
     const a = h.site('a');
     h.site('b');
-    const edge = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry() });
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
     edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
     const first = await edge.next();
     expect(names(first)).toEqual(['site/a', 'site/b']);
@@ -72,12 +85,12 @@ describe('delta stream (in memory)', () => {
     const h = handCache();
     const a = h.site('a');
     const b = h.site('b');
-    const current = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry() });
+    const current = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
     current.send({ nodeId: 'edge-1', typeUrl: siteUrl, initialResourceVersions: { [a.name]: a.version, [b.name]: b.version } });
     const empty = await current.next();
     expect([empty.resources, empty.removedResources, empty.nonce !== '']).toEqual([[], [], true]);
 
-    const stale = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry() });
+    const stale = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
     stale.send({ nodeId: 'edge-2', typeUrl: siteUrl, initialResourceVersions: { [a.name]: 'old', 'site/gone': 'v1' } });
     const response = await stale.next();
     expect(names(response)).toEqual(['site/a', 'site/b']);
@@ -89,7 +102,7 @@ describe('delta stream (in memory)', () => {
     h.site('a');
     h.site('b');
     h.commit();
-    const edge = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry() });
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
     edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
     const first = await edge.next();
     edge.send({ responseNonce: first.nonce });
@@ -112,7 +125,7 @@ describe('delta stream (in memory)', () => {
 
   it('keeps one response in flight and coalesces the changes meanwhile into the next one', async () => {
     const h = handCache();
-    const edge = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry() });
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
     edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
     const first = await edge.next();
     expect(first.resources).toEqual([]);
@@ -142,7 +155,7 @@ describe('delta stream (in memory)', () => {
     const status = edgeStatusRegistry();
     h.site('good');
     const bad = h.site('bad', 'https://v1.example.net');
-    const edge = memoryDeltaStream({ cache: h.cache, status });
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status });
     edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
     const first = await edge.next();
     edge.send({
@@ -173,7 +186,7 @@ describe('delta stream (in memory)', () => {
     const h = handCache();
     h.site('a');
     h.site('b');
-    const edge = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry() });
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
     edge.send({ nodeId: 'edge-1', typeUrl: siteUrl, initialResourceVersions: { 'site/gone': 'v1' } });
     const first = await edge.next();
     expect(first.removedResources).toEqual(['site/gone']);
@@ -184,7 +197,7 @@ describe('delta stream (in memory)', () => {
   it('splits a large set over several responses, each after the previous ACK', async () => {
     const h = handCache();
     for (let i = 0; i < 10; i++) h.site(`s${i}`);
-    const edge = memoryDeltaStream({ cache: h.cache, status: edgeStatusRegistry(), maxResponseBytes: 100 });
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry(), maxResponseBytes: 100 });
     edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
     const seen: string[] = [];
     for (;;) {
@@ -204,6 +217,7 @@ describe('delta stream (in memory)', () => {
     const status = edgeStatusRegistry(() => new Date((clock += 1000)));
     const edge = memoryDeltaStream({
       cache: h.cache,
+      liveness: h.liveness,
       status,
       peer: { address: '10.0.0.7:5000', certificate: { serialNumber: '0a', notAfter: '2030-02-01T00:00:00.000Z' } },
     });
@@ -217,7 +231,7 @@ describe('delta stream (in memory)', () => {
     expect(seen.types[0]!.ackedSystemVersion).toBe(1);
     expect([...seen.types[0]!.versions]).toEqual([[a.name, a.version]]);
     expect(seen.connectedSince! < seen.lastSeen).toBe(true);
-    const other = memoryDeltaStream({ cache: h.cache, status });
+    const other = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status });
     other.send({ nodeId: 'edge-2', typeUrl: resourceTypes.waf.typeUrl });
     await other.next();
     expect(status.list().map((e) => e.nodeId)).toEqual(['edge-2', 'edge-1']);
@@ -238,7 +252,7 @@ describe('delta stream (in memory)', () => {
       [{ nodeId: 'edge-2', typeUrl: siteUrl }, 'PermissionDenied'],
     ];
     for (const [request, code] of cases) {
-      const edge = memoryDeltaStream({ cache: h.cache, status, authenticatedNodeId: 'edge-1' });
+      const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status, authenticatedNodeId: 'edge-1' });
       edge.send(request);
       expect(edge.failure()?.code, JSON.stringify(request)).toBe(code);
       expect(edge.queued).toHaveLength(0);
@@ -246,12 +260,141 @@ describe('delta stream (in memory)', () => {
     expect(status.list()).toEqual([]);
     expect(h.listeners.size).toBe(0);
     for (const change of [{ typeUrl: resourceTypes.waf.typeUrl }, { nodeId: 'edge-2' }]) {
-      const edge = memoryDeltaStream({ cache: h.cache, status, authenticatedNodeId: 'edge-1' });
+      const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status, authenticatedNodeId: 'edge-1' });
       edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
       const first = await edge.next();
       edge.send({ ...change, responseNonce: first.nonce });
       expect(edge.failure()?.code).toBe('InvalidArgument');
     }
     expect(status.get('edge-1')!.connected).toBe(false);
+  });
+});
+
+describe('delta stream heartbeats and store health (in memory)', () => {
+  const unhealthy = { healthy: false, reason: 'redis: connection refused', since: 0 } as const;
+
+  it('sends a heartbeat on every beat, with the replica revision, never ACK-able, in sync only once everything is ACKed', async () => {
+    const h = handCache();
+    h.site('a');
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
+    h.ticker.tick();
+    expect(edge.queued).toHaveLength(0); // no stream yet: nothing to beat on
+    edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+    const first = await edge.next();
+    expect(first.heartbeat).toBe(false);
+    h.ticker.tick();
+    // In flight: the heartbeat says the replica is alive and current, not that the edge is in sync.
+    expect(await edge.next()).toEqual({
+      typeUrl: siteUrl,
+      resources: [],
+      removedResources: [],
+      nonce: '',
+      systemVersion: 1,
+      heartbeat: true,
+      inSync: false,
+    });
+    edge.send({ responseNonce: first.nonce });
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, inSync: true, systemVersion: 1, nonce: '' });
+    // Another type changed: the revision moves on, this stream stays in sync without a response.
+    h.commit();
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, inSync: true, systemVersion: 2 });
+    h.site('b');
+    h.commit();
+    const change = await edge.next();
+    expect([change.heartbeat, names(change), change.systemVersion]).toEqual([false, ['site/b'], 3]);
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, inSync: false, systemVersion: 3 });
+    // An edge that answered a heartbeat (empty nonce) releases nothing.
+    edge.send({ responseNonce: '' });
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, inSync: false });
+    edge.send({ responseNonce: change.nonce });
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, inSync: true, systemVersion: 3 });
+    expect(edge.queued).toHaveLength(0);
+    edge.close();
+    h.ticker.tick();
+    expect(edge.queued).toHaveLength(0);
+  });
+
+  it('is not in sync while a NACKed version is current', async () => {
+    const h = handCache();
+    h.site('bad');
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
+    edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+    const first = await edge.next();
+    edge.send({ responseNonce: first.nonce, errorDetail: { code: 'Resource.Invalid', message: 'no', resourceNames: ['site/bad'] } });
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, inSync: false });
+  });
+
+  it('ends open streams with Unavailable the moment the store turns unhealthy, sends no heartbeat, refuses new streams until it is healthy', async () => {
+    const h = handCache();
+    h.site('a');
+    const status = edgeStatusRegistry();
+    status.follow(h.cache, h.liveness);
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status });
+    edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+    edge.send({ responseNonce: (await edge.next()).nonce });
+    expect(status.get('edge-1')!.types[0]!.inSync).toBe(true);
+
+    h.health.set(unhealthy);
+    expect(edge.failure()).toEqual({
+      code: 'Unavailable',
+      message: 'this replica cannot confirm it reads the current store (the store is unhealthy: redis: connection refused)',
+    });
+    h.ticker.tick();
+    expect(edge.queued).toHaveLength(0);
+    expect(status.get('edge-1')).toMatchObject({ connected: false, types: [{ inSync: false }] });
+
+    const refused = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status });
+    refused.send({ nodeId: 'edge-2', typeUrl: siteUrl });
+    expect(refused.failure()?.code).toBe('Unavailable');
+    expect(refused.queued).toHaveLength(0);
+    expect(status.get('edge-2')).toBeUndefined();
+
+    h.health.set({ healthy: true, revision: 1, confirmedAt: 0 });
+    const back = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status });
+    back.send({ nodeId: 'edge-2', typeUrl: siteUrl });
+    expect(names(await back.next())).toEqual(['site/a']);
+    expect(status.get('edge-1')!.types[0]!.inSync).toBe(true);
+  });
+
+  it('counts a cache that does not reach the revision the store confirmed within the bound as lagging: heartbeats stop, streams end', async () => {
+    const h = handCache();
+    const edge = memoryDeltaStream({ cache: h.cache, liveness: h.liveness, status: edgeStatusRegistry() });
+    edge.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+    edge.send({ responseNonce: (await edge.next()).nonce });
+    // The store is at 5; the cache (1) is behind but within the bound: heartbeats carry what it serves.
+    h.health.set({ healthy: true, revision: 5, confirmedAt: 0 });
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, systemVersion: 1 });
+    h.clock.now = 3_000;
+    h.ticker.tick();
+    expect(await edge.next()).toMatchObject({ heartbeat: true, systemVersion: 1 });
+    h.clock.now = 3_001;
+    h.ticker.tick();
+    expect(edge.queued).toHaveLength(0);
+    expect(edge.failure()).toMatchObject({ code: 'Unavailable', message: expect.stringContaining('has not reached the store') });
+    expect(h.liveness.currency()).toEqual({
+      current: false,
+      reason: "the resource cache (revision 1) has not reached the store's revision 5 within 3000 ms",
+    });
+    // Caught up: current again, at the cache's revision.
+    for (let i = 0; i < 4; i++) h.commit();
+    expect(h.liveness.currency()).toEqual({ current: true, revision: 5 });
+  });
+
+  it('measures the lag against a fixed target, so a store always a little ahead does not look lagging', () => {
+    const h = handCache();
+    for (let step = 1; step <= 10; step++) {
+      h.clock.now = step * 2_000;
+      h.health.set({ healthy: true, revision: h.cache.version() + 1, confirmedAt: h.clock.now });
+      expect(h.liveness.currency().current).toBe(true);
+      h.clock.now += 1_000;
+      h.commit();
+    }
   });
 });

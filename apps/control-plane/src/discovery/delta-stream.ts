@@ -3,6 +3,7 @@ import { resourceTypeOf, resourceTypes, type EncodedResource, type ResourceType 
 import type { edgeV1 } from '@portcullis/proto';
 import { nodeIdPattern } from '../domain/edge-enrollment.ts';
 import type { EdgeStatusRecorder, StreamPeer } from './edge-status.ts';
+import type { ReplicaCurrency, ReplicaLiveness } from './replica-liveness.ts';
 import type { CacheUpdate, ResourceCache } from './resource-cache.ts';
 
 export type DeltaRequest = edgeV1.DeltaResourcesRequest;
@@ -10,7 +11,7 @@ export type DeltaResponse = edgeV1.DeltaResourcesResponse;
 
 /** Why the server ends a stream; the transport turns it into its own status. */
 export interface StreamFailure {
-  readonly code: 'InvalidArgument' | 'PermissionDenied';
+  readonly code: 'InvalidArgument' | 'PermissionDenied' | 'Unavailable';
   readonly message: string;
 }
 
@@ -33,6 +34,8 @@ export interface DeltaStream {
 export interface DeltaStreamOptions {
   readonly cache: ResourceCache;
   readonly status: EdgeStatusRecorder;
+  /** Whether the replica may serve, and its beat: the stream's heartbeats. */
+  readonly liveness: Pick<ReplicaLiveness, 'currency' | 'onBeat'>;
   /**
    * The node id the transport authenticated (the CN of the client certificate): the requests
    * must carry it. Undefined only where nothing authenticates (in-memory tests).
@@ -71,6 +74,13 @@ interface InFlight {
  *   resources refuses them all, and then removals are not repeated either: every NACK takes
  *   something off the table, so an edge that refuses everything cannot make the two sides
  *   loop.
+ * - Heartbeats: on every beat of `liveness` while the replica is current, a response with no
+ *   resources, no removals, an empty nonce, `heartbeat` set and `system_version` = the
+ *   revision the replica vouches for; `in_sync` when nothing is in flight, pending or refused
+ *   (the edge then holds the type exactly as of that revision). Heartbeats are sent whether or
+ *   not a response is in flight, and are never answered.
+ * - A replica that is not current serves nothing: a new stream, or an open one at the first
+ *   beat that finds it so, ends with `Unavailable`, so the edge moves to another replica.
  * - Every ACK and NACK is recorded in `status`. A `type_url` Portcullis does not serve, a
  *   missing or malformed node id, or a change of either mid-stream is `InvalidArgument`; a
  *   node id other than the authenticated one is `PermissionDenied`.
@@ -88,6 +98,7 @@ export function openDeltaStream(channel: DeltaChannel, options: DeltaStreamOptio
   let dirty: Set<string> | 'all' = 'all';
   let inFlight: InFlight | undefined;
   let stopWatching: (() => void) | undefined;
+  let stopBeating: (() => void) | undefined;
   let closed = false;
 
   function fail(failure: StreamFailure) {
@@ -100,10 +111,17 @@ export function openDeltaStream(channel: DeltaChannel, options: DeltaStreamOptio
     if (closed) return;
     closed = true;
     stopWatching?.();
+    stopBeating?.();
     if (type) status.closed(nodeId, type);
   }
 
+  function unavailable(currency: ReplicaCurrency & { current: false }) {
+    fail({ code: 'Unavailable', message: `this replica cannot confirm it reads the current store (${currency.reason})` });
+  }
+
   function start(request: DeltaRequest) {
+    const currency = options.liveness.currency();
+    if (!currency.current) return unavailable(currency);
     const requested = resourceTypeOf(request.typeUrl);
     if (!requested) return fail({ code: 'InvalidArgument', message: `unknown type_url ${JSON.stringify(request.typeUrl.slice(0, 200))}` });
     if (!nodeIdPattern.test(request.nodeId))
@@ -116,7 +134,22 @@ export function openDeltaStream(channel: DeltaChannel, options: DeltaStreamOptio
     for (const [name, version] of Object.entries(request.initialResourceVersions)) held.set(name, version);
     status.opened(nodeId, type, held, options.peer ?? {});
     stopWatching = cache.watch(onUpdate);
+    stopBeating = options.liveness.onBeat(beat);
     respond(true);
+  }
+
+  function beat(currency: ReplicaCurrency) {
+    if (closed || !type) return;
+    if (!currency.current) return unavailable(currency);
+    channel.send({
+      typeUrl: resourceTypes[type].typeUrl,
+      resources: [],
+      removedResources: [],
+      nonce: '',
+      systemVersion: currency.revision,
+      heartbeat: true,
+      inSync: !inFlight && dirty !== 'all' && dirty.size === 0 && nacked.size === 0,
+    });
   }
 
   function onUpdate(update: CacheUpdate) {
@@ -166,6 +199,8 @@ export function openDeltaStream(channel: DeltaChannel, options: DeltaStreamOptio
       removedResources: removed,
       nonce: flight.nonce,
       systemVersion: flight.systemVersion,
+      heartbeat: false,
+      inSync: false,
     });
   }
 

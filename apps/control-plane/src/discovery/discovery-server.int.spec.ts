@@ -4,7 +4,9 @@ import { decodeResource, resourceTypes } from '@portcullis/config';
 import { createCertificateAuthority, issueClientCertificate, loadIssuingCa, localCaSigner } from '@portcullis/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, createAccount, createSite, type TestAccount, type TestApp } from '../../test/support/test-app.ts';
+import { startStoreHealthMonitor, type StoreHealthMonitor } from '../store/store-health-monitor.ts';
 import { startDiscovery, type Discovery } from './start-discovery.ts';
+import { manualStoreHealth } from './test/manual-store-health.ts';
 import { enrollEdge, injectCall, openGrpcStream, type EdgeIdentity, type GrpcEdgeStream } from './test/grpc-edge.ts';
 
 const siteUrl = resourceTypes.site.typeUrl;
@@ -14,6 +16,7 @@ describe('discovery server over gRPC with mutual TLS', () => {
   let discovery: Discovery;
   let edge: EdgeIdentity;
   let account: TestAccount;
+  let storeHealth: StoreHealthMonitor;
   const streams: GrpcEdgeStream[] = [];
   const open = (...args: Parameters<typeof openGrpcStream>) => {
     const stream = openGrpcStream(...args);
@@ -26,8 +29,10 @@ describe('discovery server over gRPC with mutual TLS', () => {
     t = await buildTestApp();
     account = await createAccount(t);
     await createSite(t, account);
+    storeHealth = await startStoreHealthMonitor({ store: t.store });
     discovery = await startDiscovery({
       store: t.store,
+      storeHealth,
       keyManager: t.keyManager,
       services: t.services,
       host: '127.0.0.1',
@@ -39,6 +44,7 @@ describe('discovery server over gRPC with mutual TLS', () => {
   afterAll(async () => {
     for (const stream of streams) stream.close();
     await discovery?.close();
+    storeHealth?.close();
     await t?.close();
   });
 
@@ -105,6 +111,60 @@ describe('discovery server over gRPC with mutual TLS', () => {
     console.log(`API 2xx → edge receives the change: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms (20 changes, poll 50 ms)`);
     expect(max).toBeLessThan(500);
     stream.close();
+  });
+
+  it('sends a heartbeat about every second with the current revision, in sync once the edge ACKed', async () => {
+    const stream = open(target(), edge);
+    stream.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+    stream.send({ responseNonce: (await stream.next()).nonce });
+    const started = performance.now();
+    for (let i = 0; i < 40 && stream.heartbeats.filter((h) => h.at > started).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    const beats = stream.heartbeats.filter((h) => h.at > started);
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    const gaps = beats.slice(1).map((h, i) => h.at - beats[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThan(1_500);
+    expect(beats.at(-1)!.response).toMatchObject({
+      heartbeat: true,
+      inSync: true,
+      nonce: '',
+      resources: [],
+      systemVersion: discovery.cache.version(),
+    });
+    stream.close();
+  });
+
+  it('ends its streams with UNAVAILABLE when the store turns unhealthy, and refuses new ones until it is healthy again', async () => {
+    const health = manualStoreHealth();
+    const other = await startDiscovery({
+      store: t.store,
+      storeHealth: health,
+      keyManager: t.keyManager,
+      services: t.services,
+      host: '127.0.0.1',
+      port: 0,
+      names: [],
+    });
+    try {
+      const stream = open(`localhost:${other.port}`, edge);
+      stream.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+      await stream.next();
+      health.set({ healthy: false, reason: 'the store did not answer within 2000 ms', since: Date.now() });
+      const ended = await stream.ended;
+      expect([ended.code, ended.details]).toEqual([
+        status.UNAVAILABLE,
+        'this replica cannot confirm it reads the current store (the store is unhealthy: the store did not answer within 2000 ms)',
+      ]);
+      const refused = open(`localhost:${other.port}`, edge);
+      refused.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+      await expect(refused.next(3_000)).rejects.toMatchObject({ code: status.UNAVAILABLE });
+      expect(refused.heartbeats).toHaveLength(0);
+      health.set({ healthy: true, revision: await t.store.revision(), confirmedAt: Date.now() });
+      const back = open(`localhost:${other.port}`, edge);
+      back.send({ nodeId: 'edge-1', typeUrl: siteUrl });
+      expect((await back.next()).systemVersion).toBe(other.cache.version());
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a node id other than the certificate’s CN (PERMISSION_DENIED)', async () => {

@@ -4,6 +4,7 @@ import { normaliseSerialHex } from '@portcullis/pki';
 import { edgeV1 } from '@portcullis/proto';
 import { openDeltaStream, type DeltaRequest, type DeltaResponse, type StreamFailure } from './delta-stream.ts';
 import type { EdgeStatusRecorder } from './edge-status.ts';
+import type { ReplicaLiveness } from './replica-liveness.ts';
 import type { ResourceCache } from './resource-cache.ts';
 
 /** The TLS material of the discovery port: its own chain and key, and the fleet CA clients must chain to. */
@@ -16,6 +17,8 @@ export interface DiscoveryTls {
 export interface DiscoveryServerOptions {
   readonly cache: ResourceCache;
   readonly status: EdgeStatusRecorder;
+  /** Heartbeats, and whether the replica may serve at all (see `openDeltaStream`). */
+  readonly liveness: ReplicaLiveness;
   readonly host: string;
   /** 0 binds any free port; the bound one is in the result. */
   readonly port: number;
@@ -48,6 +51,7 @@ const shutdownGraceMs = 2_000;
 const failureStatus: Record<StreamFailure['code'], status> = {
   InvalidArgument: status.INVALID_ARGUMENT,
   PermissionDenied: status.PERMISSION_DENIED,
+  Unavailable: status.UNAVAILABLE,
 };
 
 /**
@@ -77,6 +81,7 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
         {
           cache: options.cache,
           status: options.status,
+          liveness: options.liveness,
           authenticatedNodeId: commonName,
           peer: { address: call.getPeer(), certificate: certificateFacts(certificate!) },
           ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),

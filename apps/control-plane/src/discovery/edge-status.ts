@@ -1,4 +1,5 @@
 import { resourceTypeOrder, resourceTypes, type ResourceType } from '@portcullis/config';
+import type { ReplicaLiveness } from './replica-liveness.ts';
 
 /** What an edge refused, as its last NACK of a type said. */
 export interface NackRecord {
@@ -23,8 +24,9 @@ export interface TypeStatus {
   readonly ackedAt: string | undefined;
   readonly lastNack: NackRecord | undefined;
   /**
-   * Whether the edge holds exactly this replica's current resources of the type; undefined
-   * while no cache is followed (see `follow`).
+   * Whether the edge holds exactly this replica's current resources of the type; false
+   * whenever the replica cannot confirm it reads the current store (its resources may be
+   * stale, so nobody is in sync with them); undefined while no cache is followed (see `follow`).
    */
   readonly inSync: boolean | undefined;
 }
@@ -75,8 +77,11 @@ export interface EdgeStatusRegistry extends EdgeStatusRecorder {
   /** Every edge, most recently seen first. */
   list(): EdgeStatus[];
   get(nodeId: string): EdgeStatus | undefined;
-  /** Compares edges with `current` from now on (the discovery server calls it at start). */
-  follow(current: CurrentResources): void;
+  /**
+   * Compares edges with `current` from now on, while `liveness` says the replica is current
+   * (the discovery server calls it at start).
+   */
+  follow(current: CurrentResources, liveness: Pick<ReplicaLiveness, 'currency'>): void;
   /** The store revision of the followed resources; undefined when none are followed. */
   systemVersion(): number | undefined;
 }
@@ -111,9 +116,11 @@ const maxNackNames = 100;
 export function edgeStatusRegistry(now: () => Date = () => new Date()): EdgeStatusRegistry {
   const edges = new Map<string, MutableEdge>();
   let current: CurrentResources | undefined;
+  let liveness: Pick<ReplicaLiveness, 'currency'> | undefined;
 
   function inSync(type: ResourceType, versions: ReadonlyMap<string, string>): boolean | undefined {
     if (!current) return undefined;
+    if (!liveness?.currency().current) return false;
     const wanted = current.resources(type);
     if (wanted.size !== versions.size) return false;
     for (const [name, resource] of wanted) if (versions.get(name) !== resource.version) return false;
@@ -218,8 +225,9 @@ export function edgeStatusRegistry(now: () => Date = () => new Date()): EdgeStat
       const e = edges.get(nodeId);
       return e && present(e);
     },
-    follow(resources) {
+    follow(resources, replica) {
       current = resources;
+      liveness = replica;
     },
     systemVersion: () => current?.version(),
   };

@@ -154,6 +154,8 @@ export class FakeDiscoveryServer {
       removedResources: removed,
       nonce,
       systemVersion: this.systemVersion,
+      heartbeat: false,
+      inSync: false,
     });
   }
 

@@ -62,8 +62,13 @@ export async function enrollEdge(http: HttpCall, adminToken: string, nodeId: str
 /** One delta stream from a test edge over real gRPC. */
 export interface GrpcEdgeStream {
   send(request: Partial<DeltaRequest>): void;
-  /** The next response, waiting up to `timeoutMs`; rejects with the stream's error if it fails. */
+  /**
+   * The next response that is not a heartbeat, waiting up to `timeoutMs`; rejects with the
+   * stream's error if it fails.
+   */
   next(timeoutMs?: number): Promise<DeltaResponse>;
+  /** The heartbeats received so far, with when each arrived (`performance.now()`). */
+  readonly heartbeats: readonly { readonly at: number; readonly response: DeltaResponse }[];
   /** Resolves with the status error that ended the stream. */
   readonly ended: Promise<ServiceError>;
   close(): void;
@@ -88,6 +93,7 @@ export function openGrpcStream(
   const client = new edgeV1.DiscoveryServiceClient(target, channel);
   const call = client.deltaResources();
   const queued: DeltaResponse[] = [];
+  const heartbeats: { at: number; response: DeltaResponse }[] = [];
   const waiting: { resolve: (r: DeltaResponse) => void; reject: (e: Error) => void }[] = [];
   let failure: ServiceError | undefined;
   const ended = new Promise<ServiceError>((resolve) => {
@@ -98,12 +104,14 @@ export function openGrpcStream(
     });
   });
   call.on('data', (response: DeltaResponse) => {
+    if (response.heartbeat) return void heartbeats.push({ at: performance.now(), response });
     const waiter = waiting.shift();
     if (waiter) waiter.resolve(response);
     else queued.push(response);
   });
   return {
     send: (request) => call.write(edgeV1.DeltaResourcesRequest.fromPartial(request)),
+    heartbeats,
     next(timeoutMs = 5_000) {
       const ready = queued.shift();
       if (ready) return Promise.resolve(ready);

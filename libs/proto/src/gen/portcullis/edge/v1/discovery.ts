@@ -58,8 +58,23 @@ export interface DeltaResourcesResponse {
   removedResources: string[];
   /** Opaque; the edge echoes it in its ACK or NACK. */
   nonce: string;
-  /** The control plane's global revision this response brings the edge up to. */
+  /**
+   * The control plane's global revision this response brings the edge up to; on a heartbeat,
+   * the revision the replica confirms as the store's current one.
+   */
   systemVersion: number;
+  /**
+   * A heartbeat (docs/edge-protocol.md, "Liveness"): no resources, no removals, an empty nonce.
+   * A replica sends one every second while it can confirm that it reads the current store, and
+   * none otherwise. The edge never answers a heartbeat; one that hears nothing for 5 s moves to
+   * another replica.
+   */
+  heartbeat: boolean;
+  /**
+   * On a heartbeat: the edge has answered every response of this stream, nothing is pending
+   * and nothing was refused, so it holds this type exactly as of `system_version`.
+   */
+  inSync: boolean;
 }
 
 export interface ErrorDetail {
@@ -462,7 +477,15 @@ export const DeltaResourcesRequest_InitialResourceVersionsEntry: MessageFns<
 };
 
 function createBaseDeltaResourcesResponse(): DeltaResourcesResponse {
-  return { typeUrl: "", resources: [], removedResources: [], nonce: "", systemVersion: 0 };
+  return {
+    typeUrl: "",
+    resources: [],
+    removedResources: [],
+    nonce: "",
+    systemVersion: 0,
+    heartbeat: false,
+    inSync: false,
+  };
 }
 
 export const DeltaResourcesResponse: MessageFns<DeltaResourcesResponse> = {
@@ -481,6 +504,12 @@ export const DeltaResourcesResponse: MessageFns<DeltaResourcesResponse> = {
     }
     if (message.systemVersion !== 0) {
       writer.uint32(40).uint64(message.systemVersion);
+    }
+    if (message.heartbeat !== false) {
+      writer.uint32(48).bool(message.heartbeat);
+    }
+    if (message.inSync !== false) {
+      writer.uint32(56).bool(message.inSync);
     }
     return writer;
   },
@@ -538,6 +567,22 @@ export const DeltaResourcesResponse: MessageFns<DeltaResourcesResponse> = {
             message.systemVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.heartbeat = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.inSync = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -571,6 +616,12 @@ export const DeltaResourcesResponse: MessageFns<DeltaResourcesResponse> = {
         : isSet(object.system_version)
         ? globalThis.Number(object.system_version)
         : 0,
+      heartbeat: isSet(object.heartbeat) ? globalThis.Boolean(object.heartbeat) : false,
+      inSync: isSet(object.inSync)
+        ? globalThis.Boolean(object.inSync)
+        : isSet(object.in_sync)
+        ? globalThis.Boolean(object.in_sync)
+        : false,
     };
   },
 
@@ -591,6 +642,12 @@ export const DeltaResourcesResponse: MessageFns<DeltaResourcesResponse> = {
     if (message.systemVersion !== 0) {
       obj.systemVersion = Math.round(message.systemVersion);
     }
+    if (message.heartbeat !== false) {
+      obj.heartbeat = message.heartbeat;
+    }
+    if (message.inSync !== false) {
+      obj.inSync = message.inSync;
+    }
     return obj;
   },
 
@@ -604,6 +661,8 @@ export const DeltaResourcesResponse: MessageFns<DeltaResourcesResponse> = {
     message.removedResources = object.removedResources?.map((e) => e) || [];
     message.nonce = object.nonce ?? "";
     message.systemVersion = object.systemVersion ?? 0;
+    message.heartbeat = object.heartbeat ?? false;
+    message.inSync = object.inSync ?? false;
     return message;
   },
 };
