@@ -60,6 +60,7 @@ export const apiErrors = {
   'Payload.UnsupportedMediaType': [415, 'Send JSON (application/json) or a form (application/x-www-form-urlencoded).'],
   Throttling: [429, 'Too many requests; slow down.'],
   Internal: [500, 'Something failed inside the control plane; the request id identifies it in the logs.'],
+  'Store.Unavailable': [503, 'The control plane cannot reach its store right now; retry after the delay in Retry-After.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ApiErrorCode = keyof typeof apiErrors;

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { PkiError } from '@portcullis/pki';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, apiErrors, type ApiErrorCode } from '../domain/api-error.ts';
+import { StoreUnavailableError } from '../store/store-unavailable-error.ts';
 import { errorCodeKey, failureStatus, grpcCodeOf, grpcStatusOf, requestIdKey } from './grpc-status.ts';
 
 describe('grpcCodeOf', () => {
@@ -24,6 +25,7 @@ describe('grpcCodeOf', () => {
     ['Payload.TooLarge', status.RESOURCE_EXHAUSTED],
     ['Throttling', status.RESOURCE_EXHAUSTED],
     ['Internal', status.INTERNAL],
+    ['Store.Unavailable', status.UNAVAILABLE],
   ] as const)('maps %s to %s', (code, expected) => {
     expect(grpcCodeOf(new ApiError(code))).toBe(expected);
   });
@@ -34,11 +36,11 @@ describe('grpcCodeOf', () => {
     expect(grpcCodeOf(new ApiError(new PkiError('CaCertificate.NotCa')))).toBe(status.FAILED_PRECONDITION);
   });
 
-  it('gives every catalogue code a failing status, and INTERNAL only to 5xx', () => {
+  it('gives every catalogue code a failing status, and INTERNAL only to 5xx other than 503', () => {
     for (const code of Object.keys(apiErrors) as ApiErrorCode[]) {
       const mapped = grpcCodeOf(new ApiError(code));
       expect(mapped, code).not.toBe(status.OK);
-      expect(mapped === status.INTERNAL, code).toBe(apiErrors[code][0] >= 500);
+      expect(mapped === status.INTERNAL, code).toBe(apiErrors[code][0] >= 500 && apiErrors[code][0] !== 503);
     }
   });
 });
@@ -70,5 +72,13 @@ describe('failureStatus', () => {
     expect(result.details).toBe(apiErrors.Internal[1]);
     expect(result.details).not.toContain('hunter2');
     expect(log.error).toHaveBeenCalledWith({ err: cause, requestId: 'req_2' }, expect.any(String));
+  });
+
+  it('ends a call the store could not serve with UNAVAILABLE and Store.Unavailable', () => {
+    const log = { error: vi.fn() };
+    const result = failureStatus(new StoreUnavailableError('Redis did not answer: Command timed out'), 'req_3', log);
+    expect(result.code).toBe(status.UNAVAILABLE);
+    expect(result.metadata.get(errorCodeKey)).toEqual(['Store.Unavailable']);
+    expect(result.details).toBe(apiErrors['Store.Unavailable'][1]);
   });
 });

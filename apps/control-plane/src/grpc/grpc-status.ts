@@ -37,6 +37,8 @@ export function grpcCodeOf(error: Pick<ApiError, 'code' | 'status'>): status {
     case 413:
     case 429:
       return status.RESOURCE_EXHAUSTED;
+    case 503:
+      return status.UNAVAILABLE;
     default:
       return status.INTERNAL;
   }

@@ -14,6 +14,9 @@ import { rateLimiter } from './rate-limit.ts';
 import { restRoutes } from './routes/index.ts';
 import { edgeEnrollmentRoutes } from './routes/edge-enrollment.ts';
 import { rpcRoute } from './rpc/rpc-route.ts';
+import type { StoreHealth } from '../store/store-health.ts';
+import { healthRoutes } from './routes/health.ts';
+import { guardStoreHealth } from './store-health-guard.ts';
 
 export interface HttpAppOptions {
   readonly services: Services;
@@ -25,6 +28,8 @@ export interface HttpAppOptions {
   readonly rateLimit?: { perSecond: number; burst: number };
   /** Edge enrollments per second per client address, with a burst allowance. */
   readonly enrollRateLimit?: { perSecond: number; burst: number };
+  /** While unhealthy, store routes answer 503 `Store.Unavailable` at once and /readyz 503 (store-health-guard.ts). */
+  readonly storeHealth?: StoreHealth;
 }
 
 /** Bodies above this are refused with `Payload.TooLarge` (413); CRL uploads allow more. */
@@ -84,7 +89,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const bundledAssets = path.join(import.meta.dirname, 'static');
   await app.register(swaggerUi, { routePrefix: '/docs', ...(existsSync(bundledAssets) ? { baseDir: bundledAssets } : {}) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  guardStoreHealth(app, options.storeHealth);
+  await app.register(healthRoutes(options.storeHealth));
 
   const limiter = rateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
   await app.register(async (scoped) => {

@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { ApiError, type LibraryError } from '../domain/api-error.ts';
 import { KeyManagerError } from '../crypto/key-manager.ts';
+import { StoreUnavailableError } from '../store/store-unavailable-error.ts';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -24,6 +25,7 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(error as LibraryError);
   }
   if (error instanceof KeyManagerError) return new ApiError('Internal', { cause: error });
+  if (error instanceof StoreUnavailableError) return new ApiError('Store.Unavailable', { cause: error });
   const fastifyError = error as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) {
     const first = fastifyError.validation[0];
