@@ -52,10 +52,11 @@ export async function startStoreHealthMonitor(options: StoreHealthMonitorOptions
   const becomeHealthy = (revision: number) => {
     const wasHealthy = state.healthy;
     const downSince = lastHealthyAt();
-    state = { healthy: true, revision, confirmedAt: now() };
+    const confirmedAt = now();
+    state = { healthy: true, revision, confirmedAt };
     if (wasHealthy) return;
     if (lossReported)
-      options.log?.info({ revision, unavailableMs: downSince ? state.confirmedAt - downSince : undefined }, 'store reachable again');
+      options.log?.info({ revision, unavailableMs: downSince ? confirmedAt - downSince : undefined }, 'store reachable again');
     lossReported = false;
     notify();
   };
