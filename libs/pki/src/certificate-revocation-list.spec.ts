@@ -17,7 +17,7 @@ import {
 } from './asn1/der-writer.ts';
 import { createCertificateAuthority } from './certificate-authority.ts';
 import type { CreatedCertificateAuthority } from './certificate-authority.ts';
-import { parseCrl, verifyCrlSignature } from './certificate-revocation-list.ts';
+import { checkCrlCurrent, parseCrl, verifyCrlSignature } from './certificate-revocation-list.ts';
 import { issueClientCertificate } from './issuance/issue-client-certificate.ts';
 import { loadIssuingCa, localCaSigner } from './issuing-ca.ts';
 import { Oid } from './oids.ts';
@@ -156,6 +156,62 @@ describe('CRLs made by openssl ca', () => {
     expect(verifyCrlSignature(empty, dir.text('nocrl.pem'))).toEqual({ ok: false, reason: 'not_crl_signer' });
   });
 
+  it('refuses a negative CRL number or one over 20 octets (Crl.InvalidNumber), as openssl writes them', async () => {
+    // openssl ca refuses a negative crlnumber file, but writes any cRLNumber given as raw DER.
+    const numbered = (name: string, integerDer: string): string => {
+      const config = dir.write(
+        `${name}.cnf`,
+        [
+          ...dir
+            .text('main.cnf')
+            .split('\n')
+            .filter((l) => !l.startsWith('crlnumber=')),
+          `[${name}]`,
+          'authorityKeyIdentifier=keyid:always',
+          `2.5.29.20=DER:${integerDer}`,
+        ].join('\n'),
+      );
+      openssl(['ca', '-config', config, '-gencrl', '-crlexts', name, '-out', dir.path(`${name}.crl`)]);
+      return dir.text(`${name}.crl`);
+    };
+    const negative = numbered('negative', '02:02:80:00');
+    expect(openssl(['crl', '-in', dir.path('negative.crl'), '-noout', '-crlnumber'])).toContain('-');
+    // Read as unsigned, -32768 was 32768: "newer" than any CRL a real CA had issued.
+    await expectPkiError(() => parseCrl(negative), 'Crl.InvalidNumber', 'negative');
+    await expectPkiError(() => parseCrl(numbered('minus-one', '02:01:FF')), 'Crl.InvalidNumber', 'minus one');
+    const twentyOne = `02:15:${Array.from({ length: 21 }, () => '7F').join(':')}`;
+    await expectPkiError(() => parseCrl(numbered('twenty-one', twentyOne)), 'Crl.InvalidNumber', '21 octets');
+    // 20 octets with the top bit set need a 00 sign octet: still 20 octets of number.
+    const twenty = `02:15:00:${Array.from({ length: 20 }, () => 'FF').join(':')}`;
+    expect(parseCrl(numbered('twenty', twenty)).crlNumber).toBe(((1n << 160n) - 1n).toString());
+    expect(parseCrl(numbered('zero', '02:01:00')).crlNumber).toBe('0');
+  });
+
+  it('says whether a CRL is in force: Crl.NotYetValid before thisUpdate (a minute of skew allowed), Crl.Expired from nextUpdate', async () => {
+    const crl = parseCrl(dir.text('main.crl'));
+    const thisUpdate = crl.thisUpdate.getTime();
+    const nextUpdate = crl.nextUpdate!.getTime();
+    expect(() => checkCrlCurrent(crl, new Date())).not.toThrow();
+    expect(() => checkCrlCurrent(crl, new Date(thisUpdate - 30_000))).not.toThrow();
+    expect(() => checkCrlCurrent(crl, new Date(nextUpdate - 1000))).not.toThrow();
+    await expectPkiError(() => checkCrlCurrent(crl, new Date(thisUpdate - 120_000)), 'Crl.NotYetValid');
+    await expectPkiError(() => checkCrlCurrent(crl, new Date(nextUpdate)), 'Crl.Expired');
+    await expectPkiError(() => checkCrlCurrent(crl, new Date(nextUpdate + 86_400_000)), 'Crl.Expired');
+    // openssl agrees the CRL is past its nextUpdate then: its checks run at -attime.
+    const verify = opensslResult([
+      'verify',
+      '-crl_check',
+      '-CRLfile',
+      dir.path('main.crl'),
+      '-CAfile',
+      dir.path('main.pem'),
+      '-attime',
+      String(Math.floor(nextUpdate / 1000) + 60),
+      dir.path('revoked-0.pem'),
+    ]);
+    expect(verify.stdout + verify.stderr).toContain('CRL has expired');
+  });
+
   it('refuses oversized and malformed CRLs with Crl.* codes', async () => {
     const der = new Uint8Array(dir.read('main.crl.der'));
     await expectPkiError(() => parseCrl(der, { maxEntries: 2 }), 'Crl.TooLarge', 'too many entries');
@@ -199,6 +255,73 @@ describe('large CRLs', () => {
     expect(new Set(crl.revoked.map((r) => r.serialNumber)).size).toBe(100_000);
     expect(() => parseCrl(syntheticCrl(11), { maxEntries: 10 })).toThrow(/more than 10 revoked/);
   });
+
+  it('parses a 500,000-entry CRL made by openssl ca -gencrl (36 MB of PEM) in seconds', () => {
+    const dir = new TempDir();
+    try {
+      openssl([
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        dir.path('ca.key'),
+        '-out',
+        dir.path('ca.pem'),
+        '-days',
+        '5',
+        '-subj',
+        '/CN=Big CRL CA',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]);
+      // openssl's CA database, written directly: 500,000 revoked 20-octet serials with a reason.
+      const count = 500_000;
+      const serial = (i: number) => `7a${'5c'.repeat(15)}${i.toString(16).padStart(8, '0')}`;
+      const lines: string[] = [];
+      for (let i = 0; i < count; i++)
+        lines.push(`R\t300101000000Z\t251201000000Z,keyCompromise\t${serial(i).toUpperCase()}\tunknown\t/CN=c${i}`);
+      dir.write('index', `${lines.join('\n')}\n`);
+      dir.write('crlnumber', '10\n');
+      dir.write(
+        'ca.cnf',
+        [
+          '[ca]',
+          'default_ca=d',
+          '[d]',
+          `database=${dir.path('index')}`,
+          `certificate=${dir.path('ca.pem')}`,
+          `private_key=${dir.path('ca.key')}`,
+          `crlnumber=${dir.path('crlnumber')}`,
+          'default_md=sha256',
+          'default_crl_days=1',
+        ].join('\n'),
+      );
+      openssl(['ca', '-config', dir.path('ca.cnf'), '-gencrl', '-out', dir.path('big.crl')]);
+      const pem = dir.text('big.crl');
+      expect(pem.length).toBeGreaterThan(30_000_000);
+
+      const started = performance.now();
+      const crl = parseCrl(pem);
+      const elapsed = performance.now() - started;
+      expect(crl.revoked).toHaveLength(count);
+      expect(verifyCrlSignature(crl, dir.text('ca.pem'))).toEqual({ ok: true });
+      expect(crl.revoked[0]).toEqual({
+        serialNumber: serial(0),
+        revocationDate: new Date('2025-12-01T00:00:00Z'),
+        reason: 'keyCompromise',
+      });
+      expect(new Set(crl.revoked.map((r) => r.serialNumber)).has(serial(count - 1))).toBe(true);
+      // About 2–4 s on the shared CI machines; the bound catches anything superlinear.
+      expect(elapsed).toBeLessThan(20_000);
+    } finally {
+      dir.remove();
+    }
+  }, 120_000);
 
   it('refuses a CRL with an unknown critical extension', async () => {
     await expectPkiError(() => parseCrl(syntheticCrl(1, '1.2.3.4')), 'Crl.Malformed');

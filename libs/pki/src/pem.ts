@@ -25,10 +25,11 @@ const dashes = '-----';
 export function decodePem(text: string): PemDecodeResult {
   const blocks: PemBlock[] = [];
   let label: string | null = null;
-  let body: string[] = [];
+  let bodyStart = 0;
   let bodyChars = 0;
   let padded = false;
   for (let start = 0; start <= text.length;) {
+    const lineStart = start;
     const newline = text.indexOf('\n', start);
     const stop = newline === -1 ? text.length : newline;
     const line = trimmed(text, start, stop);
@@ -37,7 +38,7 @@ export function decodePem(text: string): PemDecodeResult {
       const begin = boundaryLabel(line, 'BEGIN');
       if (begin !== null) {
         label = begin;
-        body = [];
+        bodyStart = start;
         bodyChars = 0;
         padded = false;
       } else if (line.startsWith(dashes)) {
@@ -50,7 +51,9 @@ export function decodePem(text: string): PemDecodeResult {
       if (end === null) return { ok: false, problem: `the ${label} block has a malformed boundary line` };
       if (end !== label) return { ok: false, problem: `BEGIN ${label} closed by END ${end}` };
       if (bodyChars === 0 || bodyChars % 4 !== 0) return { ok: false, problem: `the ${label} block is not valid base64` };
-      blocks.push({ label, der: new Uint8Array(Buffer.from(body.join(''), 'base64')) });
+      // Every character between the boundaries is now known to be base64 or blank, and Node's
+      // decoder skips blanks: decoding the span itself saves copying a 30 MB body line by line.
+      blocks.push({ label, der: new Uint8Array(Buffer.from(text.slice(bodyStart, lineStart), 'base64')) });
       label = null;
       continue;
     }
@@ -60,7 +63,6 @@ export function decodePem(text: string): PemDecodeResult {
     if (checked === 'misplaced') return { ok: false, problem: `the ${label} block is not valid base64` };
     padded = checked === 'padded';
     bodyChars += line.length;
-    if (line.length > 0) body.push(line);
   }
   if (label !== null) return { ok: false, problem: `BEGIN ${label} has no END line` };
   if (blocks.length === 0) return { ok: false, problem: 'no PEM block found' };

@@ -205,6 +205,67 @@ describe('TrustStore.verify', () => {
     expect(store.verify(keyAgreementOnly)).toEqual({ ok: false, reason: 'not_client_certificate' });
   });
 
+  it('says not_client_certificate for a CA certificate, a leaf with keyCertSign, anyExtendedKeyUsage alone or a weak key', () => {
+    // A sub-CA the trusted CA issued, whose key a client could hold: chaining and signature
+    // are fine, but a CA is not a client. Before this check it verified SUCCESS.
+    const subCa = opensslIssued('sub-ca', [
+      'basicConstraints=critical,CA:TRUE',
+      'keyUsage=critical,digitalSignature,keyCertSign,cRLSign',
+      'extendedKeyUsage=clientAuth',
+    ]);
+    expect(store.verify(subCa)).toEqual({ ok: false, reason: 'not_client_certificate' });
+    const bareCa = opensslIssued('bare-ca', ['basicConstraints=critical,CA:TRUE']);
+    expect(store.verify(bareCa)).toEqual({ ok: false, reason: 'not_client_certificate' });
+    const certSign = opensslIssued('cert-sign', ['keyUsage=critical,digitalSignature,keyCertSign', 'extendedKeyUsage=clientAuth']);
+    expect(store.verify(certSign)).toEqual({ ok: false, reason: 'not_client_certificate' });
+    const anyEku = opensslIssued('any-eku', ['extendedKeyUsage=anyExtendedKeyUsage']);
+    expect(store.verify(anyEku)).toEqual({ ok: false, reason: 'not_client_certificate' });
+    // The same profile with CA:FALSE, clientAuth and digitalSignature verifies: only what differs is refused.
+    const client = opensslIssued('plain-client', [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=clientAuth',
+    ]);
+    expect(store.verify(client)).toMatchObject({ ok: true, ca: { id: 'account-ca' } });
+    expect(opensslVerdict(client)).toBe('OK');
+
+    // An RSA-1024 client key, refused by the same key policy as CSRs and CA uploads.
+    openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:1024',
+      '-nodes',
+      '-keyout',
+      dir.path('rsa1024.key'),
+      '-out',
+      dir.path('rsa1024.csr'),
+      '-subj',
+      '/CN=rsa1024',
+    ]);
+    dir.write('client.ext', '[ext]\nextendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      dir.path('rsa1024.csr'),
+      '-CA',
+      dir.path('ca.pem'),
+      '-CAkey',
+      dir.path('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '5',
+      '-extfile',
+      dir.path('client.ext'),
+      '-extensions',
+      'ext',
+      '-out',
+      dir.path('rsa1024.pem'),
+    ]);
+    expect(store.verify(dir.text('rsa1024.pem'))).toEqual({ ok: false, reason: 'not_client_certificate' });
+  });
+
   it('picks the right CA among trusted CAs that share a subject name', async () => {
     const both = createTrustStore([
       { id: 'first', certificate: ca.certificatePem },
