@@ -187,7 +187,6 @@ describe('authentication', () => {
     );
     expectError(await call(t.app, t.adminToken, 'GET', `/v1/sites/${site.id}`), 403, 'Auth.AccountOnly');
     expectError(await call(t.app, t.adminToken, 'GET', '/v1/account-ca'), 403, 'Auth.AccountOnly');
-    expectError(await call(t.app, t.adminToken, 'GET', '/v1/audit-log'), 403, 'Auth.AccountOnly');
     expectRpcError(await rpc(t.app, t.adminToken, 'ListClientCertificates', { SiteId: site.id }), 403, 'Auth.AccountOnly');
     expect(await t.store.revision()).toBe(revision);
   });

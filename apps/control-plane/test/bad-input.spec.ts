@@ -150,36 +150,34 @@ describe('bad input', () => {
 
   it('refuses wrong JSON types field by field (no coercion), changing nothing', async () => {
     const site = `/v1/sites/${a.site.id}`;
-    const cases: [InjectOptions['method'], string, unknown][] = [
-      ['POST', '/v1/sites', { name: ['x.example.com'], originUrl: 'https://o.example.net' }],
-      ['POST', '/v1/sites', { name: 'typed.example.com', originUrl: ['https://o.example.net'] }],
-      ['POST', '/v1/sites', { name: 12345, originUrl: 'https://o.example.net' }],
-      ['PATCH', site, { originUrl: null }],
-      ['POST', `${site}/client-certificates`, { validityDays: '30' }],
-      ['POST', `${site}/client-certificates`, { validityDays: true }],
-      ['POST', `${site}/client-certificates`, { validityDays: [30] }],
-      ['POST', `${site}/client-certificates`, { pkeyType: ['ECC'] }],
-      ['POST', `${site}/client-certificates`, { csr: { pem: 'x' } }],
-      ['POST', `${site}/client-certificates`, { pkcs12Password: 12345678 }],
-      ['POST', `${site}/client-certificates/${a.clientCertificate}/revoke`, { confirm: 'true' }],
-      ['POST', `${site}/client-certificates/${a.clientCertificate}/revoke`, { confirm: 1 }],
-      ['POST', `${site}/client-certificates/${a.clientCertificate}/revoke`, { confirm: [true] }],
-      ['POST', `${site}/client-ca-certificates`, { certificate: [a.spareCaPem] }],
-      ['POST', `${site}/client-ca-certificates`, { certificate: a.spareCaPem, name: 7 }],
-      ['PUT', `${site}/client-ca-certificates/${a.customCa}/crl`, { crl: [a.crl] }],
-      ['POST', `${site}/client-ca-certificates/${a.customCa}/revocations`, { serialNumber: 1234 }],
-      ['PUT', `${site}/ca-bindings/account`, { hostnames: a.site.name }],
-      ['PUT', `${site}/ca-bindings/account`, { hostnames: [[a.site.name]] }],
-      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: null }],
-      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: '' }],
-      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: 'tab\tin name' }],
-      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: 'n'.repeat(129) }],
+    // Each mistake gets its field's own code where the catalogue has one (as RPC and gRPC give).
+    const cases: [InjectOptions['method'], string, unknown, string][] = [
+      ['POST', '/v1/sites', { name: ['x.example.com'], originUrl: 'https://o.example.net' }, 'InvalidParameter.SiteName'],
+      ['POST', '/v1/sites', { name: 'typed.example.com', originUrl: ['https://o.example.net'] }, 'InvalidParameter.OriginUrl'],
+      ['POST', '/v1/sites', { name: 12345, originUrl: 'https://o.example.net' }, 'InvalidParameter.SiteName'],
+      ['PATCH', site, { originUrl: null }, 'InvalidParameter.OriginUrl'],
+      ['POST', `${site}/client-certificates`, { validityDays: '30' }, 'InvalidParameter.ValidityDays'],
+      ['POST', `${site}/client-certificates`, { validityDays: true }, 'InvalidParameter.ValidityDays'],
+      ['POST', `${site}/client-certificates`, { validityDays: [30] }, 'InvalidParameter.ValidityDays'],
+      ['POST', `${site}/client-certificates`, { pkeyType: ['ECC'] }, 'InvalidParameter.PkeyType'],
+      ['POST', `${site}/client-certificates`, { csr: { pem: 'x' } }, 'InvalidParameter'],
+      ['POST', `${site}/client-certificates`, { pkcs12Password: 12345678 }, 'InvalidParameter.Pkcs12Password'],
+      ['POST', `${site}/client-certificates/${a.clientCertificate}/revoke`, { confirm: 'true' }, 'InvalidParameter.Confirmation'],
+      ['POST', `${site}/client-certificates/${a.clientCertificate}/revoke`, { confirm: 1 }, 'InvalidParameter.Confirmation'],
+      ['POST', `${site}/client-certificates/${a.clientCertificate}/revoke`, { confirm: [true] }, 'InvalidParameter.Confirmation'],
+      ['POST', `${site}/client-ca-certificates`, { certificate: [a.spareCaPem] }, 'InvalidParameter'],
+      ['POST', `${site}/client-ca-certificates`, { certificate: a.spareCaPem, name: 7 }, 'InvalidParameter.Name'],
+      ['PUT', `${site}/client-ca-certificates/${a.customCa}/crl`, { crl: [a.crl] }, 'InvalidParameter'],
+      ['POST', `${site}/client-ca-certificates/${a.customCa}/revocations`, { serialNumber: 1234 }, 'InvalidParameter.SerialNumber'],
+      ['PUT', `${site}/ca-bindings/account`, { hostnames: a.site.name }, 'InvalidParameter.Hostname'],
+      ['PUT', `${site}/ca-bindings/account`, { hostnames: [[a.site.name]] }, 'InvalidParameter.Hostname'],
+      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: null }, 'InvalidParameter.Name'],
+      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: '' }, 'InvalidParameter.Name'],
+      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: 'tab\tin name' }, 'InvalidParameter.Name'],
+      ['POST', `/v1/accounts/${a.account.accountId}/api-keys`, { name: 'n'.repeat(129) }, 'InvalidParameter.Name'],
     ];
-    for (const [method, url, body] of cases) {
-      await expectRefused(`${method} ${url} ${JSON.stringify(body)}`, () => call(t.app, a.account.apiKey, method, url, body), [
-        400,
-        'InvalidParameter',
-      ]);
+    for (const [method, url, body, code] of cases) {
+      await expectRefused(`${method} ${url} ${JSON.stringify(body)}`, () => call(t.app, a.account.apiKey, method, url, body), [400, code]);
     }
     for (const plan of [
       { customCaQuota: '5' },
@@ -191,7 +189,7 @@ describe('bad input', () => {
     ]) {
       await expectRefused(`plan ${JSON.stringify(plan)}`, () => call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'x', plan }), [
         400,
-        'InvalidParameter',
+        'InvalidParameter.Plan',
       ]);
     }
   });
@@ -222,9 +220,10 @@ describe('bad input', () => {
         'offset=5',
         'pageSize=10&pageSize=20',
       ]) {
+        // An unknown query parameter is no paging mistake; every paging one is.
         await expectRefused(`${route}?${query}`, () => call(t.app, key, 'GET', `${urlFor(pattern, a)}?${query}`), [
           400,
-          'InvalidParameter',
+          query === 'offset=5' ? 'InvalidParameter' : 'InvalidParameter.Paging',
         ]);
       }
       const ok = await call(t.app, key, 'GET', `${urlFor(pattern, a)}?pageNumber=500&pageSize=100`);
@@ -260,7 +259,7 @@ describe('bad input', () => {
     // Control characters are not names.
     await expectRefused('a name with an escape', () => call(t.app, t.adminToken, 'POST', '/v1/accounts', { name: 'a\u001bb' }), [
       400,
-      'InvalidParameter',
+      'InvalidParameter.Name',
     ]);
   });
 

@@ -94,7 +94,7 @@ describe('hostname bindings', () => {
     expectError(
       await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames: Array.from({ length: 1001 }, () => site.name) }),
       400,
-      'InvalidParameter',
+      'InvalidParameter.TooManyHostnames',
     );
     await s.expectUnchanged();
   });
@@ -151,9 +151,9 @@ describe('hostname bindings', () => {
   it('refuses hostnames that are not a list of strings', async () => {
     const s = await snapshot(t, a);
     for (const hostnames of [site.name, [1], [null], { 0: site.name }, null, ['x'.repeat(301)]]) {
-      expectError(await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames }), 400, 'InvalidParameter');
+      expectError(await call(t.app, a.apiKey, 'PUT', url('account'), { hostnames }), 400, 'InvalidParameter.Hostname');
     }
-    expectError(await call(t.app, a.apiKey, 'PUT', url('account'), {}), 400, 'InvalidParameter');
+    expectError(await call(t.app, a.apiKey, 'PUT', url('account'), {}), 400, 'InvalidParameter.Hostname');
     await s.expectUnchanged();
   });
 });

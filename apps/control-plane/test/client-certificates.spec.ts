@@ -205,10 +205,10 @@ describe('client certificates', () => {
     const one = `${url()}/${certificate.id}`;
     const s = await snapshot(t, a);
     expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, { confirm: false }), 400, 'InvalidParameter.Confirmation');
-    expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, {}), 400, 'InvalidParameter');
+    expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, {}), 400, 'InvalidParameter.Confirmation');
     expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`), 400, 'InvalidParameter');
-    expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, { confirm: 'true' }), 400, 'InvalidParameter');
-    expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, { confirm: 1 }), 400, 'InvalidParameter');
+    expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, { confirm: 'true' }), 400, 'InvalidParameter.Confirmation');
+    expectError(await call(t.app, a.apiKey, 'POST', `${one}/revoke`, { confirm: 1 }), 400, 'InvalidParameter.Confirmation');
     expectError(await call(t.app, a.apiKey, 'POST', `${one}/activate`), 409, 'Conflict.Status');
     await s.expectUnchanged();
 
@@ -252,15 +252,15 @@ describe('client certificates', () => {
     const cases: [string, unknown, number, string][] = [
       ['CSR and key type', { csr: csr.csrPem, pkeyType: 'ECC' }, 400, 'InvalidParameter.KeyOrCsr'],
       ['PKCS#12 with a CSR', { csr: csr.csrPem, pkcs12Password: 'long enough' }, 400, 'InvalidParameter.Pkcs12Password'],
-      ['PKCS#12 password too short', { pkcs12Password: 'short' }, 400, 'InvalidParameter'],
+      ['PKCS#12 password too short', { pkcs12Password: 'short' }, 400, 'InvalidParameter.Pkcs12Password'],
       ['PKCS#12 password with a NUL', { pkcs12Password: 'password\u0000x' }, 400, 'Pkcs12.InvalidPassword'],
-      ['validity 0', { validityDays: 0 }, 400, 'InvalidParameter'],
-      ['validity 3651', { validityDays: 3651 }, 400, 'InvalidParameter'],
-      ['validity 1.5', { validityDays: 1.5 }, 400, 'InvalidParameter'],
-      ['validity as text', { validityDays: '30' }, 400, 'InvalidParameter'],
-      ['validity true', { validityDays: true }, 400, 'InvalidParameter'],
-      ['key type DSA', { pkeyType: 'DSA' }, 400, 'InvalidParameter'],
-      ['key type lower case', { pkeyType: 'ecc' }, 400, 'InvalidParameter'],
+      ['validity 0', { validityDays: 0 }, 400, 'InvalidParameter.ValidityDays'],
+      ['validity 3651', { validityDays: 3651 }, 400, 'InvalidParameter.ValidityDays'],
+      ['validity 1.5', { validityDays: 1.5 }, 400, 'InvalidParameter.ValidityDays'],
+      ['validity as text', { validityDays: '30' }, 400, 'InvalidParameter.ValidityDays'],
+      ['validity true', { validityDays: true }, 400, 'InvalidParameter.ValidityDays'],
+      ['key type DSA', { pkeyType: 'DSA' }, 400, 'InvalidParameter.PkeyType'],
+      ['key type lower case', { pkeyType: 'ecc' }, 400, 'InvalidParameter.PkeyType'],
       ['garbage CSR', { csr: 'hello' }, 400, 'Csr.Malformed'],
       ['truncated CSR', { csr: csr.csrPem.slice(0, 200) }, 400, 'Csr.Malformed'],
       ['CSR with a broken signature', { csr: tampered }, 422, 'Csr.BadSignature'],

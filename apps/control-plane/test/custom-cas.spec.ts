@@ -211,8 +211,8 @@ describe('custom CAs', () => {
       ['too large for a CA', { certificate: `${good.certificatePem}${' '.repeat(20_000)}` }, 413, 'CaCertificate.TooLarge'],
       ['over the field limit', { certificate: 'A'.repeat(65_537) }, 400, 'InvalidParameter'],
       ['a name with a control character', { certificate: good.certificatePem, name: 'a\u0007b' }, 400, 'InvalidParameter.Name'],
-      ['an empty name', { certificate: good.certificatePem, name: '' }, 400, 'InvalidParameter'],
-      ['a name too long', { certificate: good.certificatePem, name: 'n'.repeat(129) }, 400, 'InvalidParameter'],
+      ['an empty name', { certificate: good.certificatePem, name: '' }, 400, 'InvalidParameter.Name'],
+      ['a name too long', { certificate: good.certificatePem, name: 'n'.repeat(129) }, 400, 'InvalidParameter.Name'],
       ['no certificate', { name: 'x' }, 400, 'InvalidParameter'],
       ['a certificate as a number', { certificate: 42 }, 400, 'InvalidParameter'],
     ];
@@ -338,10 +338,7 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     const s2 = await snapshot(t, a);
     for (const serialNumber of ['xyz', '', ' ', '0x10', '1'.repeat(41), "1'; DEL *", '::']) {
       const answer = await call(t.app, a.apiKey, 'POST', revocations, { serialNumber });
-      expect([answer.status, answer.body.code], serialNumber).toEqual([
-        400,
-        serialNumber === '' ? 'InvalidParameter' : 'InvalidParameter.SerialNumber',
-      ]);
+      expect([answer.status, answer.body.code], serialNumber).toEqual([400, 'InvalidParameter.SerialNumber']);
     }
     expectError(await call(t.app, a.apiKey, 'DELETE', `${revocations}/zz`), 400, 'InvalidParameter.SerialNumber');
     expectError(await call(t.app, a.apiKey, 'POST', revocations, { serialNumber: '01', reason: 'r'.repeat(257) }), 400, 'InvalidParameter');

@@ -101,8 +101,15 @@ const table: readonly Row[] = [
   { route: 'GET /v1/account-ca', access: 'account', probes: [{ label: "B's own CA only", url: () => '/v1/account-ca', expect: 'own' }] },
   {
     route: 'GET /v1/audit-log',
-    access: 'account',
-    probes: [{ label: "B's own log only", url: () => '/v1/audit-log?pageSize=100', expect: 'own' }],
+    access: 'both',
+    probes: [
+      { label: "B's own log only", url: () => '/v1/audit-log?pageSize=100', expect: 'own' },
+      {
+        label: "A's log by account id",
+        url: (w) => `/v1/audit-log?accountId=${w.A.account.accountId}`,
+        expect: notFound('NotFound.Account'),
+      },
+    ],
   },
   {
     route: 'POST /v1/edge-join-tokens',
@@ -459,7 +466,7 @@ describe('tenant isolation', () => {
 
   it('has a row for every REST route and every RPC action', () => {
     expect(table.map((row) => row.route).sort()).toEqual(apiRoutes(t.app));
-    expect(Object.keys(rpcTable).sort()).toEqual(Object.keys(rpcActions(t.services)).sort());
+    expect(Object.keys(rpcTable).sort()).toEqual([...rpcActions(t.services).keys()].sort());
   });
 
   /** Every id of A, none of which B may see (A's zone is public: it is in the DNS). */

@@ -57,6 +57,12 @@ export const apiErrors = {
   'Conflict.Status': [409, 'The certificate is already in the requested status.'],
 
   'Payload.TooLarge': [413, 'The request body is too large.'],
+  'Request.Malformed': [400, 'The request is not well-formed HTTP/1.1.'],
+  'Request.InvalidUrl': [400, 'The URL is not validly percent-encoded.'],
+  'Request.DuplicateHeader': [400, 'A header that may appear only once (Authorization, Host) appears more than once.'],
+  'Request.Timeout': [408, 'The request was not received in time.'],
+  'Request.UriTooLong': [414, 'The URL is too long.'],
+  'Request.HeadersTooLarge': [431, 'The request headers are too large.'],
   'Payload.UnsupportedMediaType': [415, 'Send JSON (application/json) or a form (application/x-www-form-urlencoded).'],
   Throttling: [429, 'Too many requests; slow down.'],
   Internal: [500, 'Something failed inside the control plane; the request id identifies it in the logs.'],

@@ -2,6 +2,7 @@ import type { Caller } from './caller.ts';
 import { actorOf } from './caller.ts';
 import { ApiError } from './api-error.ts';
 import type { AuditDraft, Delete, Guard, Put, Store } from '../store/store.ts';
+import { systemAccountId } from './fleet-ca.ts';
 
 /** A write as services describe it; `commit` adds who asked. */
 export interface Change {
@@ -26,7 +27,7 @@ export async function commit(
     guards: change.guards ?? [],
     puts: change.puts ?? [],
     deletes: change.deletes ?? [],
-    audit: change.audit,
+    audit: caller.kind === 'admin' ? withAdministratorLog(change.audit) : change.audit,
     context: {
       accountId: caller.kind === 'account' ? caller.accountId : change.audit[0]?.accountId,
       actor: actorOf(caller),
@@ -35,6 +36,16 @@ export async function commit(
   });
   if (!result.ok) throw onGuardFailure(result.guard);
   return result.revision;
+}
+
+/**
+ * The administrator's changes to an account are audited in the account's log and, as a
+ * copy, in the administrator's own (the system log, which also holds fleet changes), so the
+ * administrator can review everything done with the administrator token.
+ */
+function withAdministratorLog(audit: readonly AuditDraft[]): readonly AuditDraft[] {
+  const copies = audit.filter((entry) => entry.accountId !== systemAccountId).map((entry) => ({ ...entry, accountId: systemAccountId }));
+  return [...audit, ...copies];
 }
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../domain/services.ts';
 import { ApiError } from '../domain/api-error.ts';
 import { toApiError, type ErrorBody } from './error-reply.ts';
@@ -17,6 +17,8 @@ import { rpcRoute } from './rpc/rpc-route.ts';
 import type { StoreHealth } from '../store/store-health.ts';
 import { healthRoutes } from './routes/health.ts';
 import { guardStoreHealth } from './store-health-guard.ts';
+import { clientErrorHandler, frameworkErrorHandler, maxHeadBytes, requestHeadGuard } from './request-framing.ts';
+import { strictValidatorCompiler } from './strict-validator.ts';
 
 export interface HttpAppOptions {
   readonly services: Services;
@@ -46,10 +48,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     bodyLimit: defaultBodyLimit,
+    http: { maxHeaderSize: maxHeadBytes },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  // TypeBox checks bodies as sent (ajv's coercion turned `"validityDays": true` into 1 and
-  // `"confirm": 1` into a confirmation); only query strings and path parameters are converted.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(strictValidatorCompiler);
+  app.addHook('onRequest', requestHeadGuard);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

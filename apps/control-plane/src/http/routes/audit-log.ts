@@ -14,7 +14,20 @@ const AuditEntry = Type.Object({
   details: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
 });
 
-/** The account's audit log, newest first. */
+const AuditLogQuery = Type.Object(
+  {
+    ...PagingQuery.properties,
+    accountId: Type.Optional(
+      Type.String({ maxLength: 64, description: "Administrator: this account's log instead of the administrator's own" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The audit log, newest first: the account's own, or for the administrator the log of
+ * administrator and fleet changes, or any account's with `accountId`.
+ */
 export function auditLogRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -22,12 +35,13 @@ export function auditLogRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['audit'],
-          summary: 'Every change, newest first',
-          querystring: PagingQuery,
+          summary: "Every change, newest first: the caller's account's, or (administrator) the administrator's or an account's",
+          querystring: AuditLogQuery,
           response: { 200: PageOf(AuditEntry), ...commonErrors },
         },
       },
-      async (request) => services.auditLog.list(request.caller, pageRequest(request.query.pageNumber, request.query.pageSize)),
+      async (request) =>
+        services.auditLog.list(request.caller, pageRequest(request.query.pageNumber, request.query.pageSize), request.query.accountId),
     );
   };
 }

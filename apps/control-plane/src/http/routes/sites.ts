@@ -32,7 +32,7 @@ export function siteRoutes(services: Services): FastifyPluginAsyncTypebox {
           summary: 'Create a site',
           body: Type.Object(
             {
-              name: Type.String({ minLength: 1, maxLength: 253 }),
+              name: Type.String({ minLength: 1, maxLength: 253, errorCode: 'InvalidParameter.SiteName' }),
               originUrl: OriginUrl,
               forwardClientCert: Type.Optional(ForwardClientCert),
             },

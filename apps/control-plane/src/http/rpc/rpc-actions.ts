@@ -11,9 +11,10 @@ export type RpcAction = (caller: Caller, params: RpcParams) => Promise<Record<st
 
 /**
  * The original product's operations by name (REFERENCE.md), with its parameter and response
- * field names, served by the same domain services as the REST routes.
+ * field names, served by the same domain services as the REST routes. A Map, so that only
+ * these names dispatch: `constructor`, `__proto__` or `toString` are not operations.
  */
-export function rpcActions(services: Services): Readonly<Record<string, RpcAction>> {
+export function rpcActions(services: Services): ReadonlyMap<string, RpcAction> {
   const setHostnames: RpcAction = async (caller, params) => {
     const siteId = params.string('SiteId');
     const id = params.string('Id', 'optional');
@@ -41,7 +42,7 @@ export function rpcActions(services: Services): Readonly<Record<string, RpcActio
       return { Id: id, SiteId: siteId, SiteName: site.name };
     };
 
-  return {
+  const actions: Record<string, RpcAction> = {
     CreateClientCertificate: async (caller, params) => {
       const pkeyType = params.string('PkeyType', 'optional');
       if (pkeyType !== undefined && pkeyType !== 'RSA' && pkeyType !== 'ECC') throw new ApiError('InvalidParameter.PkeyType');
@@ -119,4 +120,5 @@ export function rpcActions(services: Services): Readonly<Record<string, RpcActio
     SetClientCertificateHostnames: setHostnames,
     GetClientCertificateHostnames: getHostnames,
   };
+  return new Map(Object.entries(actions));
 }

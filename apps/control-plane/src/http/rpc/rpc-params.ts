@@ -1,15 +1,23 @@
 import { ApiError } from '../../domain/api-error.ts';
+import { fieldErrorCode } from '../field-error-codes.ts';
 
 /**
  * The parameters of one RPC call, merged from the query string and the body (JSON or form),
- * with typed readers. Names are the original product's PascalCase names. Readers throw
- * `InvalidParameter` naming the parameter when a value is missing or of the wrong shape.
+ * with typed readers. Names are the original product's PascalCase names. Readers throw the
+ * parameter's catalogue code (`InvalidParameter.ValidityDays`, …, else `InvalidParameter`)
+ * naming the parameter when a value is missing or of the wrong shape, and nothing else:
+ * only the caller's own keys are read (`constructor` or `__proto__` are never inherited
+ * values), and no value is repeated in a message.
  */
 export class RpcParams {
   readonly #values: Readonly<Record<string, unknown>>;
 
   constructor(query: unknown, body: unknown) {
-    this.#values = { ...asRecord(query), ...asRecord(body) };
+    const values: Record<string, unknown> = Object.create(null);
+    for (const source of [query, body]) {
+      for (const [name, value] of Object.entries(asRecord(source))) values[name] = value;
+    }
+    this.#values = values;
   }
 
   string(name: string): string;
@@ -26,11 +34,16 @@ export class RpcParams {
     return text;
   }
 
+  /**
+   * A whole number: a JSON integer, or text of decimal digits (at most 15, with an optional
+   * minus sign). `1.5`, `0x10`, `1e3`, ` 7` or `true` are refused, never rounded or read
+   * in another base; the range is the operation's rule.
+   */
   integer(name: string): number | undefined {
     const value = this.#values[name];
     if (value === undefined || value === '') return undefined;
-    const number = typeof value === 'number' ? value : /^-?\d{1,9}$/.test(String(value)) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(number)) throw invalid(name, 'a whole number');
+    const number = typeof value === 'number' ? value : typeof value === 'string' && decimalInteger.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(number)) throw invalid(name, 'a whole number (decimal digits)');
     return number;
   }
 
@@ -64,11 +77,13 @@ export class RpcParams {
     }
     if (typeof value === 'string') return [value];
     const flattened: string[] = [];
-    for (let i = 1; `${name}.${i}` in this.#values; i++) flattened.push(checkListItem(name, this.#values[`${name}.${i}`]));
+    for (let i = 1; Object.hasOwn(this.#values, `${name}.${i}`); i++) flattened.push(checkListItem(name, this.#values[`${name}.${i}`]));
     if (flattened.length === 0) throw missing(name);
     return flattened;
   }
 }
+
+const decimalInteger = /^-?\d{1,15}$/;
 
 function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -80,9 +95,12 @@ function checkListItem(name: string, value: unknown): string {
 }
 
 function missing(name: string): ApiError {
-  return new ApiError('InvalidParameter', { message: `${name} is required.`, details: { parameter: name } });
+  return new ApiError(fieldErrorCode([name]) ?? 'InvalidParameter', { message: `${name} is required.`, details: { parameter: name } });
 }
 
 function invalid(name: string, expected: string): ApiError {
-  return new ApiError('InvalidParameter', { message: `${name} must be ${expected}.`, details: { parameter: name } });
+  return new ApiError(fieldErrorCode([name]) ?? 'InvalidParameter', {
+    message: `${name} must be ${expected}.`,
+    details: { parameter: name },
+  });
 }

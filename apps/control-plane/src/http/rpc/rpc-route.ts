@@ -26,8 +26,8 @@ export function rpcRoute(services: Services): FastifyPluginAsyncTypebox {
       handler: async (request) => {
         const params = new RpcParams(request.query, request.body);
         const name = params.string('Action', 'optional');
-        const action = name === undefined ? undefined : actions[name];
-        if (!action) throw new ApiError('NotFound.Route', { message: `Unknown Action "${name ?? ''}".` });
+        const action = name === undefined ? undefined : actions.get(name);
+        if (!action) throw new ApiError('NotFound.Route', { message: 'The Action is missing or is not an operation of this API.' });
         return { RequestId: request.id, ...(await action(request.caller, params)) };
       },
     });
