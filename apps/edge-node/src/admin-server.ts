@@ -4,16 +4,29 @@ import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
 import type { ConfigStore } from './config-store.ts';
 import type { DeltaStreamStatus } from './delta-stream.ts';
 
+/** Whether the edge serves a complete, intact configuration, and if not why (what /readyz answers). */
+export interface EdgeReadiness {
+  readonly ready: boolean;
+  /** One line for humans; '' when ready. */
+  readonly reason: string;
+}
+
 /** What /status reports. */
 export interface EdgeStatus {
   readonly nodeId: string;
-  /** A configuration is loaded and served (from the control plane or last-known-good). */
+  /** A complete, intact configuration is served (from the control plane or last-known-good): /readyz. */
   readonly ready: boolean;
+  /** Why not, when not ready. */
+  readonly notReadyReason: string | undefined;
   readonly generation: number | undefined;
   /** Where the configuration came from at start: `last-known-good` or `control-plane`. */
   readonly loadedFrom: 'last-known-good' | 'control-plane' | undefined;
-  /** Every stream has a working call. */
+  /** Every stream has heard from the control plane within the stale bound (5 s). */
   readonly connected: boolean;
+  /** The oldest stream's configuration age: milliseconds since a current replica last vouched for it. */
+  readonly configAgeMs: number | undefined;
+  /** The largest revision lag of any stream. */
+  readonly revisionLag: number | undefined;
   readonly resources: { readonly [T in ResourceType]: { readonly count: number; readonly versions: Record<string, string> } };
   readonly streams: readonly DeltaStreamStatus[];
 }
@@ -24,6 +37,7 @@ export interface AdminSources {
   readonly store: ConfigStore;
   streams(): readonly DeltaStreamStatus[];
   loadedFrom(): EdgeStatus['loadedFrom'];
+  readiness(): EdgeReadiness;
 }
 
 /** The status document from its sources. */
@@ -36,30 +50,47 @@ export function edgeStatus(sources: AdminSources): EdgeStatus {
       return [type, { count: Object.keys(versions).length, versions }];
     }),
   ) as unknown as EdgeStatus['resources'];
+  const readiness = sources.readiness();
   return {
     nodeId: sources.nodeId,
-    ready: store.current !== undefined,
+    ready: readiness.ready,
+    notReadyReason: readiness.ready ? undefined : readiness.reason,
     generation: store.current?.generation,
     loadedFrom: sources.loadedFrom(),
     connected: streams.length > 0 && streams.every((s) => s.connected),
+    configAgeMs: largest(streams.map((s) => s.configAgeMs)),
+    revisionLag: largest(streams.map((s) => s.revisionLag)),
     resources,
     streams,
   };
 }
 
+function largest(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((v) => v !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
+}
+
 /**
- * The admin listener (bind it to loopback or a private network): `GET /healthz` answers 200
- * once a configuration is served and 503 before, for load balancers and orchestrators;
- * `GET /status` answers the status document (JSON): node id, versions held per type, per
- * stream the system version, last ACK and NACK, and whether it is connected. Nothing secret
- * is in either.
+ * The admin listener (bind it to loopback or a private network), for orchestrators, load
+ * balancers and operators:
+ * - `GET /healthz`: liveness. 200 `ok` whenever the process answers at all.
+ * - `GET /readyz`: readiness. 200 `{"ready":true}` while a complete, intact configuration is
+ *   served; 503 `{"ready":false,"reason":…}` before one is, or while it is not. An edge that
+ *   lost its control plane but serves its last configuration stays ready (static stability);
+ *   /status shows how old that configuration is.
+ * - `GET /status`: the status document (JSON): node id, versions held per type, per stream
+ *   the revision applied, the last heartbeat's revision, configuration age and lag, last ACK
+ *   and NACK, and whether it is connected.
+ * Nothing secret is in any of them.
  */
 export async function startAdminServer(sources: AdminSources, host: string, port: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'method not allowed\n');
-    if (path === '/healthz') {
-      return sources.store.current ? reply(res, 200, 'text/plain', 'ok\n') : reply(res, 503, 'text/plain', 'no configuration yet\n');
+    if (path === '/healthz') return reply(res, 200, 'text/plain', 'ok\n');
+    if (path === '/readyz') {
+      const { ready, reason } = sources.readiness();
+      return reply(res, ready ? 200 : 503, 'application/json', `${JSON.stringify(ready ? { ready } : { ready, reason })}\n`);
     }
     if (path === '/status') return reply(res, 200, 'application/json', `${JSON.stringify(edgeStatus(sources), null, 2)}\n`);
     return reply(res, 404, 'text/plain', 'not found\n');

@@ -121,7 +121,7 @@ describe('edge configuration updates', () => {
       const port = restarted.edge.httpsPort;
       expect((await curl(port, 'api.example.com', '/', { cacert: world.pki.serverCaFile })).status).toBe(403);
       expect((await curl(port, 'api.example.com', '/', { cacert: world.pki.serverCaFile, cert: world.alice })).status).toBe(200);
-      expect(await fetchText(restarted.edge.adminPort, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
+      expect(await fetchText(restarted.edge.adminPort, '/readyz')).toEqual({ status: 200, body: '{"ready":true}\n' });
       const down = JSON.parse((await fetchText(restarted.edge.adminPort, '/status')).body);
       expect(down).toMatchObject({ nodeId: 'edge-test', ready: true, loadedFrom: 'last-known-good', connected: false });
 
@@ -141,13 +141,17 @@ describe('edge configuration updates', () => {
     }
   });
 
-  it('answers /healthz 503 until a fresh edge has its whole configuration', async () => {
+  it('answers /readyz 503 until a fresh edge has its whole configuration, and /healthz 200 all along', async () => {
     const edge = await startTestEdge(world.server, { controlPlaneUp: false });
     try {
-      expect((await fetchText(edge.edge.adminPort, '/healthz')).status).toBe(503);
+      const waiting = await fetchText(edge.edge.adminPort, '/readyz');
+      expect(waiting.status).toBe(503);
+      expect(JSON.parse(waiting.body)).toMatchObject({ ready: false, reason: expect.any(String) });
+      expect(await fetchText(edge.edge.adminPort, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
       expect((await curl(edge.edge.httpsPort, 'www.example.com', '/', { cacert: world.pki.serverCaFile })).status).toBe(0);
       edge.transport!.available = true;
       await waitFor(() => edge.edge.store.current !== undefined, 5_000);
+      expect((await fetchText(edge.edge.adminPort, '/readyz')).status).toBe(200);
       expect((await fetchText(edge.edge.adminPort, '/healthz')).status).toBe(200);
       const status = JSON.parse((await fetchText(edge.edge.adminPort, '/status')).body);
       expect(status).toMatchObject({ loadedFrom: 'control-plane', ready: true });

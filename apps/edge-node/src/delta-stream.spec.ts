@@ -4,6 +4,7 @@ import { createConfigStore, type ConfigStore } from './config-store.ts';
 import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
 import { silentLogger } from './edge-logger.ts';
 import { FakeDiscoveryServer, memoryTransport } from './test/fake-discovery-server.ts';
+import { manualClock, type ManualClock } from './test/manual-clock.ts';
 import { siteResource } from './test/resources.ts';
 
 const fast = { initialMs: 5, maxMs: 20 };
@@ -100,5 +101,130 @@ describe('delta stream', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(transport.opened).toBe(1);
     expect(server.connected()).toBe(0);
+  });
+});
+
+/** Polls `condition` on every turn of the event loop, for at most `timeoutMs`. */
+async function eventually(what: string, condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Lets the messages and checks queued on the event loop run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('delta stream liveness', () => {
+  const streams: DeltaStream[] = [];
+  afterEach(() => {
+    for (const stream of streams.splice(0)) stream.stop();
+  });
+  const start = (transport: ReturnType<typeof memoryTransport>, clock: ManualClock, onConnectedChange?: () => void) => {
+    const stream = startDeltaStream({
+      type: 'site',
+      nodeId: 'edge-1',
+      transport,
+      store: recordingStore(),
+      log: silentLogger,
+      backoff: fast,
+      clock,
+      ...(onConnectedChange ? { onConnectedChange } : {}),
+    });
+    streams.push(stream);
+    return stream;
+  };
+
+  it('never answers a heartbeat; shows its revision, the configuration age and lag; an in-sync heartbeat brings the applied revision up', async () => {
+    const server = new FakeDiscoveryServer({ heartbeatMs: false });
+    await server.push(siteResource('s1', 'one.example', 'http://o1'));
+    const clock = manualClock();
+    const stream = start(memoryTransport(server), clock);
+    await server.until(() => server.answersOf('site').length === 1);
+    expect(stream.status()).toMatchObject({
+      systemVersion: 2,
+      heartbeatRevision: undefined,
+      configAgeMs: undefined,
+      revisionLag: undefined,
+    });
+    // Other types changed: the revision moved on, and this stream is in sync at it.
+    server.systemVersion = 9;
+    server.heartbeat();
+    await eventually('heartbeat seen', () => stream.status().heartbeatRevision === 9);
+    expect(stream.status()).toMatchObject({ connected: true, systemVersion: 9, revisionLag: 0, configAgeMs: 0 });
+    expect(stream.status().heartbeatAt).toBe(new Date(clock.now()).toISOString());
+    clock.advance(1_500);
+    expect(stream.status().configAgeMs).toBe(1_500);
+    // A refused resource: heartbeats no longer say in sync, and the lag shows.
+    await server.push(siteResource('bad', 'bad.example', 'mailto:x'));
+    server.systemVersion = 14;
+    server.heartbeat();
+    await eventually('second heartbeat seen', () => stream.status().heartbeatRevision === 14);
+    expect(stream.status()).toMatchObject({ systemVersion: 9, revisionLag: 5, configAgeMs: 0 });
+    await settle();
+    // Every request after the first answered a response: none answered a heartbeat.
+    expect(server.answersOf('site').map((r) => r.responseNonce)).toEqual(['n1', 'n2']);
+    expect(server.heartbeats).toHaveLength(2);
+  });
+
+  it('marks a call that hears nothing for 5 s stale and fails over to the next address at once, where it is connected', async () => {
+    const [a, b] = [new FakeDiscoveryServer({ heartbeatMs: false }), new FakeDiscoveryServer({ heartbeatMs: false })];
+    for (const server of [a, b]) await server.push(siteResource('s1', 'one.example', 'http://o1'));
+    const clock = manualClock();
+    const changes: boolean[] = [];
+    const stream = start(memoryTransport(a, b), clock, () => changes.push(stream.status().connected));
+    await a.until(() => a.answersOf('site').length === 1);
+    expect(stream.status()).toMatchObject({ connected: true, target: 'memory-0' });
+    // Heartbeats keep a call without changes alive.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(4_000);
+      a.heartbeat();
+      await eventually('heartbeat seen', () => stream.status().heartbeatAt === new Date(clock.now()).toISOString());
+    }
+    a.silent = true; // hung: the connection stays open, nothing comes
+    clock.advance(4_999);
+    await settle();
+    expect(stream.status()).toMatchObject({ connected: true, target: 'memory-0', staleCalls: 0 });
+    clock.advance(1);
+    await b.until(() => b.answersOf('site').length === 1);
+    expect(stream.status()).toMatchObject({
+      connected: true,
+      target: 'memory-1',
+      staleCalls: 1,
+      reconnects: 1,
+      lastError: 'stale: nothing from the control plane for 5000 ms',
+    });
+    expect(changes).toEqual([true, false, true]);
+    expect(a.connected()).toBe(0); // the stale call was cancelled
+    // b sent its first response when the edge connected: the configuration age is since a's last heartbeat.
+    expect(stream.status().configAgeMs).toBe(5_000);
+    b.heartbeat();
+    await eventually('heartbeat from b', () => stream.status().configAgeMs === 0);
+  });
+
+  it('leaves a replica that hangs before it answers anything within the bound', async () => {
+    const [a, b] = [new FakeDiscoveryServer({ heartbeatMs: false }), new FakeDiscoveryServer({ heartbeatMs: false })];
+    a.silent = true;
+    const clock = manualClock();
+    const stream = start(memoryTransport(a, b), clock);
+    await settle();
+    expect(stream.status()).toMatchObject({ connected: false, target: 'memory-0' });
+    clock.advance(5_000);
+    await b.until(() => b.answersOf('site').length === 1);
+    expect(stream.status()).toMatchObject({ connected: true, target: 'memory-1', staleCalls: 1 });
+  });
+
+  it('moves to the next address when a call ends, after the backoff delay', async () => {
+    const [a, b] = [new FakeDiscoveryServer({ heartbeatMs: false }), new FakeDiscoveryServer({ heartbeatMs: false })];
+    const clock = manualClock();
+    const stream = start(memoryTransport(a, b), clock);
+    await a.until(() => a.answersOf('site').length === 1);
+    a.disconnectAll(); // a replica shutting down, or refusing while its store is unhealthy
+    await eventually('call ended', () => !stream.status().connected);
+    expect(stream.status()).toMatchObject({ target: 'memory-0', lastError: 'stream ended', staleCalls: 0 });
+    clock.advance(fast.initialMs);
+    await b.until(() => b.answersOf('site').length === 1);
+    expect(stream.status()).toMatchObject({ connected: true, target: 'memory-1' });
   });
 });

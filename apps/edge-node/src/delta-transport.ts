@@ -16,12 +16,12 @@ export interface DeltaCall {
 /** Opens delta streams to the control plane. */
 export interface DeltaTransport {
   /**
-   * Opens a stream. `attempt` counts failed attempts since the stream last received a
-   * response; a transport with several control-plane addresses moves on with it.
+   * Opens a stream. `turn` counts the calls the stream has given up (failed, ended or stale);
+   * a transport with several control-plane addresses moves to the next one with each.
    */
-  open(attempt: number): DeltaCall;
-  /** Where attempt `attempt` goes, for logs. */
-  target(attempt: number): string;
+  open(turn: number): DeltaCall;
+  /** Where turn `turn` goes, for logs and /status. */
+  target(turn: number): string;
   /** Closes every channel; open calls fail. */
   close(): void;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { resourceTypeOrder } from '@portcullis/config';
 import { edgeStatus, portOf, startAdminServer, type EdgeStatus } from './admin-server.ts';
 import { createConfigStore, type ConfigStore } from './config-store.ts';
+import { controlPlaneLink } from './control-plane-link.ts';
 import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
 import type { DeltaTransport } from './delta-transport.ts';
 import type { EdgeLogger } from './edge-logger.ts';
@@ -86,6 +87,7 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
   const front = createTlsFront({ snapshot: () => store.current, onTlsSocket: (socket) => httpServer.emit('connection', socket), log });
   await listen(front, options.httpsPort, options.httpsHost);
 
+  const link = controlPlaneLink(log, () => streams.map((s) => s.status()));
   const streams: DeltaStream[] = options.transport
     ? resourceTypeOrder.map((type) =>
         startDeltaStream({
@@ -94,11 +96,18 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
           transport: options.transport!,
           store,
           log,
+          onConnectedChange: () => link.update(),
           ...(options.backoff ? { backoff: options.backoff } : {}),
         }),
       )
     : [];
-  const sources = { nodeId: options.nodeId, store, streams: () => streams.map((s) => s.status()), loadedFrom: () => loadedFrom };
+  const sources = {
+    nodeId: options.nodeId,
+    store,
+    streams: () => streams.map((s) => s.status()),
+    loadedFrom: () => loadedFrom,
+    readiness: () => (store.current ? { ready: true, reason: '' } : { ready: false, reason: 'no configuration yet' }),
+  };
   const admin = await startAdminServer(sources, options.adminHost, options.adminPort);
   log.info(
     { nodeId: options.nodeId, https: `${options.httpsHost}:${portOf(front)}`, admin: `${options.adminHost}:${portOf(admin)}` },
@@ -112,6 +121,7 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     status: () => edgeStatus(sources),
     flushLastKnownGood: () => writer.flush(),
     async close() {
+      link.stop();
       for (const stream of streams) stream.stop();
       options.transport?.close();
       const closed = Promise.all([closeServer(front), closeServer(admin)]);

@@ -56,7 +56,7 @@ describe('edge node process', () => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`edge exited early: ${output}`);
-      const health = await fetch(`http://127.0.0.1:${adminPort}/healthz`).catch(() => undefined);
+      const health = await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined);
       if (health?.status === 200) break;
       if (Date.now() > deadline) throw new Error(`edge not healthy within 20 s: ${output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -9,7 +9,10 @@ export interface GrpcTransportOptions {
   /** The name the server certificate must carry; default each address's host. */
   readonly serverName: string | undefined;
   readonly identity: NodeIdentity;
-  /** Interval of HTTP/2 keepalive pings; a dead connection is noticed within this plus 10 s. */
+  /**
+   * Interval of HTTP/2 keepalive pings, which find dead connections while no call is open; on
+   * open calls the stream loop's heartbeat watchdog notices a silent replica within 5 s.
+   */
   readonly keepaliveMs?: number;
 }
 
@@ -19,10 +22,9 @@ const maxResponseBytes = 256 * 1024 * 1024;
 /**
  * Delta streams over gRPC with mutual TLS: the edge presents its node certificate and key and
  * trusts only the fleet CA for the server, whose certificate must name `serverName` (or the
- * address's host). One channel per address, created on first use; attempt `n` goes to
- * address `n mod count`, so a replica that does not answer is left for the next. Keepalive
- * pings run while streams are open, so a silently dead control plane is noticed and the
- * stream loop reconnects.
+ * address's host). One channel per address, created on first use; turn `n` goes to address
+ * `n mod count`, so a replica that fails, ends the stream or goes silent is left for the next.
+ * Keepalive pings run on the channels too.
  */
 export function grpcDeltaTransport(options: GrpcTransportOptions): DeltaTransport {
   const { identity } = options;
@@ -32,11 +34,11 @@ export function grpcDeltaTransport(options: GrpcTransportOptions): DeltaTranspor
     Buffer.from(identity.certificatePem),
   );
   const clients = new Map<string, edgeV1.DiscoveryServiceClient>();
-  const addressOf = (attempt: number) => options.addresses[attempt % options.addresses.length]!;
+  const addressOf = (turn: number) => options.addresses[turn % options.addresses.length]!;
   return {
     target: addressOf,
-    open(attempt) {
-      const address = addressOf(attempt);
+    open(turn) {
+      const address = addressOf(turn);
       let client = clients.get(address);
       if (!client) {
         client = new edgeV1.DiscoveryServiceClient(address, credentials, {

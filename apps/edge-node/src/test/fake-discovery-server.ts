@@ -32,17 +32,64 @@ interface Stream {
 /**
  * A small discovery server for tests, written from docs/edge-protocol.md: one response in
  * flight per stream, only what differs from what the edge holds, removals, nonces, never a
- * NACKed (name, version) again, a response even when nothing differs on a new stream. It
- * believes a NACK applied every resource it does not name (the edge's documented policy).
+ * NACKed (name, version) again, a response even when nothing differs on a new stream, and a
+ * heartbeat on every stream every `heartbeatMs` (default 1 s; `false`: only when `heartbeat()`
+ * is called) carrying `systemVersion`, in sync when nothing is in flight, pending or refused.
+ * It believes a NACK applied every resource it does not name (the edge's documented policy).
  */
 export class FakeDiscoveryServer {
   readonly resources = new Map<ResourceType, Map<string, EncodedResource>>();
   readonly answers: Answer[] = [];
   readonly firstRequests: edgeV1.DeltaResourcesRequest[] = [];
+  /** Heartbeats sent, per stream type. */
+  readonly heartbeats: { type: ResourceType; response: edgeV1.DeltaResourcesResponse }[] = [];
   systemVersion = 1;
+  /**
+   * While true the server neither writes nor reads, as a hung (SIGSTOPped) process: its streams
+   * stay open and silent.
+   */
+  silent = false;
   private readonly streams = new Set<Stream>();
   private readonly waiters = new Set<() => boolean>();
   private nonce = 0;
+  private readonly beating: NodeJS.Timeout | undefined;
+
+  constructor(options: { heartbeatMs?: number | false } = {}) {
+    const every = options.heartbeatMs ?? 1_000;
+    if (every !== false) {
+      this.beating = setInterval(() => this.heartbeat(), every);
+      this.beating.unref();
+    }
+  }
+
+  /** Sends every open stream a heartbeat now (unless silent). */
+  heartbeat(): void {
+    if (this.silent) return;
+    for (const stream of this.streams) {
+      const current = this.table(stream.type);
+      const inSync =
+        !stream.inFlight &&
+        stream.nacked.size === 0 &&
+        stream.held.size === current.size &&
+        [...current.values()].every((r) => stream.held.get(r.name) === r.version);
+      const response = {
+        typeUrl: resourceTypes[stream.type].typeUrl,
+        resources: [],
+        removedResources: [],
+        nonce: '',
+        systemVersion: this.systemVersion,
+        heartbeat: true,
+        inSync,
+      };
+      this.heartbeats.push({ type: stream.type, response });
+      stream.call.write(response);
+    }
+  }
+
+  /** Stops the automatic heartbeats. */
+  close(): void {
+    clearInterval(this.beating);
+  }
 
   /** Adds or replaces resources and pushes them; resolves once every stream of their types took or refused them. */
   push(...items: TypedResource[]): Promise<void> {
@@ -98,6 +145,7 @@ export class FakeDiscoveryServer {
     call.on('close', drop);
     call.on('cancelled', drop);
     call.on('data', (request) => {
+      if (this.silent) return;
       if (!stream) {
         const type = resourceTypeOf(request.typeUrl);
         if (!type) {
@@ -138,7 +186,7 @@ export class FakeDiscoveryServer {
   }
 
   private send(stream: Stream): void {
-    if (stream.inFlight) return;
+    if (stream.inFlight || this.silent) return;
     const current = this.table(stream.type);
     const resources = [...current.values()].filter(
       (r) => stream.held.get(r.name) !== r.version && !stream.nacked.has(`${r.name}@${r.version}`),
@@ -191,17 +239,21 @@ function toWire(resource: EncodedResource): edgeV1.Resource {
 }
 
 /**
- * Connects edges to a fake server in memory: each message goes through protobuf encoding and
- * arrives on a later turn of the event loop, as over a socket. While `available` is false,
- * calls fail as an unreachable server's would.
+ * Connects edges to fake servers in memory: each message goes through protobuf encoding and
+ * arrives on a later turn of the event loop, as over a socket. Turn `n` goes to server
+ * `n mod count` (targets `memory-<i>`, or `memory` for one server), as the gRPC transport
+ * cycles through addresses. While `available` is false, calls fail as an unreachable
+ * server's would.
  */
-export function memoryTransport(server: FakeDiscoveryServer): DeltaTransport & { available: boolean; opened: number } {
+export function memoryTransport(...servers: FakeDiscoveryServer[]): DeltaTransport & { available: boolean; opened: number } {
+  const indexOf = (turn: number) => turn % servers.length;
   const transport = {
     available: true,
     opened: 0,
-    target: () => 'memory',
+    target: (turn: number) => (servers.length === 1 ? 'memory' : `memory-${indexOf(turn)}`),
     close: () => undefined,
-    open(): DeltaCall {
+    open(turn: number): DeltaCall {
+      const server = servers[indexOf(turn)]!;
       transport.opened += 1;
       const client = new EventEmitter();
       const serverSide = new EventEmitter();
