@@ -27,7 +27,7 @@ export function decodePem(text: string): PemDecodeResult {
   let label: string | null = null;
   let bodyStart = 0;
   let bodyChars = 0;
-  let padded = false;
+  let padding = 0;
   for (let start = 0; start <= text.length;) {
     const lineStart = start;
     const newline = text.indexOf('\n', start);
@@ -40,7 +40,7 @@ export function decodePem(text: string): PemDecodeResult {
         label = begin;
         bodyStart = start;
         bodyChars = 0;
-        padded = false;
+        padding = 0;
       } else if (line.startsWith(dashes)) {
         return { ok: false, problem: 'a PEM boundary line without a matching BEGIN' };
       }
@@ -58,10 +58,10 @@ export function decodePem(text: string): PemDecodeResult {
       continue;
     }
     if (line.includes(':')) return { ok: false, problem: `the ${label} block has headers (encrypted legacy PEM is not supported)` };
-    const checked = checkBase64Line(line, padded, bodyChars);
+    const checked = checkBase64Line(line, padding);
     if (checked === 'stray') return { ok: false, problem: `the ${label} block contains characters outside base64` };
     if (checked === 'misplaced') return { ok: false, problem: `the ${label} block is not valid base64` };
-    padded = checked === 'padded';
+    padding = checked;
     bodyChars += line.length;
   }
   if (label !== null) return { ok: false, problem: `BEGIN ${label} has no END line` };
@@ -96,27 +96,24 @@ function boundaryLabel(line: string, keyword: 'BEGIN' | 'END'): string | null {
 }
 
 /**
- * Checks one body line: `stray` for a character outside base64, `misplaced` for padding
- * anywhere but at the very end of the block (more than two `=`, data after `=`, or `=` not
- * completing a 4-character quantum), `padded` when the line ends the data, else `data`.
- * `before` is the count of body characters on earlier lines.
+ * Checks one body line given the count of `=` seen so far in the block: the new count, or
+ * `stray` for a character outside base64, or `misplaced` for padding anywhere but at the end
+ * of the data (data after `=`, or more than two). That the padding completes a 4-character
+ * quantum is checked at the END line, from the block's character count.
  */
-function checkBase64Line(line: string, padded: boolean, before: number): 'stray' | 'misplaced' | 'padded' | 'data' {
-  let padding = 0;
+function checkBase64Line(line: string, padding: number): number | 'stray' | 'misplaced' {
+  let count = padding;
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
     if (c === 0x3d) {
-      padding++;
+      if (++count > 2) return 'misplaced';
       continue;
     }
     const base64 = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
     if (!base64) return 'stray';
-    if (padding > 0) return 'misplaced';
+    if (count > 0) return 'misplaced';
   }
-  if (line.length > 0 && padded) return 'misplaced';
-  if (padding === 0) return 'data';
-  if (padding > 2 || (before + line.length) % 4 !== 0) return 'misplaced';
-  return 'padded';
+  return count;
 }
 
 /** PEM text for `der`: 64-character base64 lines and a final newline. */
