@@ -26,16 +26,16 @@ describe('sites', () => {
   });
   afterAll(async () => t?.close());
 
-  it('creates a site with its zone normalised (lower case, punycode) and origin normalised', async () => {
+  it("creates a site with its zone and its origin's scheme and host lower-cased, nothing else changed", async () => {
     const answer = await call(t.app, a.apiKey, 'POST', '/v1/sites', {
-      name: 'Shop.BÜCHER.example.',
+      name: 'Shop.XN--BCHER-KVA.example',
       originUrl: 'https://Origin.Example.net:8443/',
     });
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({
       id: expect.stringMatching(/^site_[0-9a-f]{20}$/),
       name: 'shop.xn--bcher-kva.example',
-      originUrl: 'https://origin.example.net:8443',
+      originUrl: 'https://origin.example.net:8443/',
       forwardClientCert: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -96,11 +96,11 @@ describe('sites', () => {
 
     const patched = await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, { originUrl: 'http://10.0.0.7:8080/app/' });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ id: one.id, name: one.name, originUrl: 'http://10.0.0.7:8080/app' });
-    expect((await t.store.get('site', one.id))?.data.originUrl).toBe('http://10.0.0.7:8080/app');
+    expect(patched.body).toMatchObject({ id: one.id, name: one.name, originUrl: 'http://10.0.0.7:8080/app/' });
+    expect((await t.store.get('site', one.id))?.data.originUrl).toBe('http://10.0.0.7:8080/app/');
     expect(got.body.forwardClientCert).toBe(false);
     const forwarding = await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, { forwardClientCert: true });
-    expect(forwarding.body).toMatchObject({ originUrl: 'http://10.0.0.7:8080/app', forwardClientCert: true });
+    expect(forwarding.body).toMatchObject({ originUrl: 'http://10.0.0.7:8080/app/', forwardClientCert: true });
     expect((await t.store.get('site', one.id))?.data.forwardClientCert).toBe(true);
     expectError(await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, {}), 400, 'InvalidParameter');
     expectError(await call(t.app, b.apiKey, 'PATCH', `/v1/sites/${one.id}`, { forwardClientCert: 'yes' }), 400, 'InvalidParameter');

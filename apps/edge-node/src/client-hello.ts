@@ -1,4 +1,4 @@
-import { normaliseHost } from './hostnames.ts';
+import { normaliseHost } from '@portcullis/config';
 
 /**
  * What the first bytes of a connection say about the server name it wants:

@@ -3,7 +3,7 @@ import type { ResourceType } from '@portcullis/config';
 import { createTrustStore } from '@portcullis/pki';
 import type { CompiledRuleset } from '@portcullis/waf';
 import type { CompiledCredential, CompiledResources, CompiledTrust, HostnameTrust } from './compiled-resources.ts';
-import { isWithinZone, parentOf } from './hostnames.ts';
+import { isWithinZone, parentOf } from '@portcullis/config';
 import { createServerContext } from './secure-contexts.ts';
 
 /** The compiled resources of every type, by resource name: what a snapshot is built from. */

@@ -19,7 +19,7 @@ import type {
   CompiledTrust,
   CompiledWaf,
 } from './compiled-resources.ts';
-import { isHostname, isHostnamePattern, wildcardParent } from './hostnames.ts';
+import { isHostname, isHostnamePattern, wildcardParent } from '@portcullis/config';
 import { createServerContext } from './secure-contexts.ts';
 
 /** A compiled resource, or why it cannot be used (the `ConfigError` goes into a NACK). */

@@ -112,6 +112,13 @@ describe('canonicalHostname', () => {
     expect(refusal(input)).toMatch(reason);
   });
 
+  it('takes a single label only when asked to (an origin host a resolver completes)', () => {
+    expect(canonicalHostname('Origin', { singleLabel: true })).toEqual({ ok: true, hostname: 'origin' });
+    expect(canonicalHostname('origin').ok).toBe(false);
+    expect(canonicalHostname('123', { singleLabel: true }).ok).toBe(false);
+    expect(canonicalHostname('_origin', { singleLabel: true }).ok).toBe(false);
+  });
+
   it('takes a one-label wildcard only as a pattern', () => {
     expect(canonicalHostnamePattern('*.Example.com')).toEqual({ ok: true, hostname: '*.example.com' });
     expect(canonicalHostnamePattern('api.example.com')).toEqual({ ok: true, hostname: 'api.example.com' });

@@ -72,11 +72,15 @@ export function isWithinZone(pattern: string, zone: string): boolean {
  * case-insensitively), nothing else changed. Everything that is not already a hostname is
  * refused with the reason, never repaired: no trimming, no trailing-dot removal, no
  * percent-decoding, no Unicode mapping, no cutting at `/` or `:`.
+ *
+ * `singleLabel` also accepts a name of one label (`origin`): right for a name a resolver
+ * completes from its search list, such as an origin server's host, and never for a name an
+ * edge serves.
  */
-export function canonicalHostname(input: string): HostnameResult {
+export function canonicalHostname(input: string, options: { readonly singleLabel?: boolean } = {}): HostnameResult {
   const lower = asciiLowerCase(input);
   if (typeof lower !== 'string') return lower;
-  const problem = hostnameProblem(lower);
+  const problem = hostnameProblem(lower, options.singleLabel ? 1 : 2);
   return problem === undefined ? { ok: true, hostname: lower } : { ok: false, reason: problem };
 }
 
@@ -131,8 +135,8 @@ function patternProblem(pattern: string): string | undefined {
   return hostnameProblem(pattern.slice(2));
 }
 
-/** Why `name` is not a canonical hostname, or undefined when it is one. */
-function hostnameProblem(name: string): string | undefined {
+/** Why `name` is not a canonical hostname of at least `minLabels` labels, or undefined when it is one. */
+function hostnameProblem(name: string, minLabels = 2): string | undefined {
   if (name.length === 0) return 'is empty';
   if (name.length > maxHostnameLength) return `is longer than ${maxHostnameLength} characters`;
   const stray = /[^a-z0-9.-]/.exec(name)?.[0];
@@ -144,7 +148,7 @@ function hostnameProblem(name: string): string | undefined {
   }
   if (name.endsWith('.')) return 'ends with a dot; give the name without it';
   const labels = name.split('.');
-  if (labels.length < 2) return 'has a single label; a hostname here has at least two, as example.com';
+  if (labels.length < minLabels) return 'has a single label; a hostname here has at least two, as example.com';
   for (const label of labels) {
     const problem = labelProblem(label);
     if (problem !== undefined) return problem;

@@ -43,6 +43,7 @@ export const apiErrors = {
   'InvalidParameter.CertificateKeyMismatch': [400, 'The private key does not belong to the certificate.'],
   'InvalidParameter.NodeId': [400, 'A node id must be 1–64 characters of a-z, 0-9 and "-".'],
   'InvalidParameter.JoinToken': [400, 'ttlSeconds must be 60 to 604800 (7 days) and maxUses 1 to 1000.'],
+  'InvalidParameter.SampleRequest': [400, 'The sample request breaks a rule of the tester; details.field names the field.'],
   'InvalidParameter.ServerCertificate': [
     400,
     'A server certificate must be a currently valid leaf naming at least one hostname of the site.',

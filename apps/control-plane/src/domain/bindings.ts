@@ -5,7 +5,7 @@ import type { Guard } from '../store/store.ts';
 import { accountOf } from './accounts.ts';
 import { ApiError } from './api-error.ts';
 import { commit, withRetry } from './commit.ts';
-import { normaliseHostnameList } from './hostnames.ts';
+import { hostnameListParameter } from './hostname-parameters.ts';
 import { indexes } from './names.ts';
 import { requireSite } from './sites.ts';
 
@@ -35,14 +35,14 @@ export function bindingsService(deps: Deps) {
   return {
     /**
      * Replaces the hostname list of a CA on a site (at most 50, each the zone or under it,
-     * no duplicates; normalised). An empty list unbinds. The whole list is one document,
+     * no duplicates; canonical: lower case, anything else refused). An empty list unbinds. The whole list is one document,
      * so concurrent calls never interleave: the last commit wins entirely.
      */
     async set(caller: Caller, siteId: string, caId: string | undefined, hostnames: readonly string[]): Promise<HostnameBinding> {
       const accountId = accountOf(caller);
       return withRetry(async () => {
         const site = await requireSite(store, accountId, siteId);
-        const normalised = normaliseHostnameList(hostnames, site.data.name);
+        const normalised = hostnameListParameter(hostnames, site.data.name);
         const ca = await resolveCa(accountId, siteId, caId);
         const id = `${siteId}:${ca.id}`;
         const binding: Binding = { id, accountId, siteId, caId: ca.id, hostnames: normalised, updatedAt: deps.now().toISOString() };

@@ -1,4 +1,4 @@
-import { exportPkcs12, inspectCsr, issueClientCertificate, maxClientValidityDays, type KeyType } from '@portcullis/pki';
+import { PkiError, exportPkcs12, inspectCsr, issueClientCertificate, maxClientValidityDays, type KeyType } from '@portcullis/pki';
 import type { ClientCertificate } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -25,7 +25,11 @@ export interface CreateClientCertificateInput {
   readonly csr?: string;
   /** A key generated here and returned once. Default ECC when there is no CSR. */
   readonly pkeyType?: PkeyType;
-  /** Overrides the CSR's common name; for a system key, default the certificate's id. */
+  /**
+   * Overrides the CSR's common name; for a system key, default the certificate's id. Given,
+   * it is used as is: libs/pki's subject rules apply, and text a certificate cannot carry
+   * faithfully (a lone surrogate, which UTF-8 would turn into U+FFFD) is refused.
+   */
   readonly commonName?: string;
   /** Also return the certificate and generated key as PKCS#12 under this password. */
   readonly pkcs12Password?: string;
@@ -90,9 +94,16 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       if (input.pkeyType !== undefined && !(input.pkeyType in keyTypeOf)) throw new ApiError('InvalidParameter.PkeyType');
       if (
         input.pkcs12Password !== undefined &&
-        (input.csr !== undefined || input.pkcs12Password.length < 8 || input.pkcs12Password.length > 128)
+        (input.csr !== undefined ||
+          input.pkcs12Password.length < 8 ||
+          input.pkcs12Password.length > 128 ||
+          // PKCS#12 encodes the password; a lone surrogate would become another password.
+          !input.pkcs12Password.isWellFormed())
       ) {
         throw new ApiError('InvalidParameter.Pkcs12Password');
+      }
+      if (input.commonName !== undefined && !input.commonName.isWellFormed()) {
+        throw new PkiError('Subject.InvalidCommonName', { detail: 'the common name holds a lone surrogate, which is not text' });
       }
 
       const id = newId('clientCertificate');
@@ -103,8 +114,8 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
       const issued = await issueClientCertificate(
         issuer,
         input.csr !== undefined
-          ? { csr: input.csr, validityDays, ...(input.commonName ? { commonName: input.commonName } : {}) }
-          : { keyType: keyTypeOf[input.pkeyType ?? 'ECC'], commonName: input.commonName || id, validityDays },
+          ? { csr: input.csr, validityDays, ...(input.commonName !== undefined ? { commonName: input.commonName } : {}) }
+          : { keyType: keyTypeOf[input.pkeyType ?? 'ECC'], commonName: input.commonName ?? id, validityDays },
         { now: deps.now() },
       );
       const now = deps.now().toISOString();

@@ -6,7 +6,7 @@ import type { Deps } from './deps.ts';
 import { accountOf } from './accounts.ts';
 import { ApiError } from './api-error.ts';
 import { commit, withRetry } from './commit.ts';
-import { isWithinZone } from './hostnames.ts';
+import { isWithinZone } from '@portcullis/config';
 import { newId } from './ids.ts';
 import { indexes } from './names.ts';
 import { type PageOf, type PageRequest, window } from './paging.ts';

@@ -5,9 +5,10 @@ import type { Delete, Put, Store, Stored } from '../store/store.ts';
 import { accountOf } from './accounts.ts';
 import { ApiError } from './api-error.ts';
 import { commit, withRetry } from './commit.ts';
-import { normaliseZone } from './hostnames.ts';
+import { zoneParameter } from './hostname-parameters.ts';
 import { newId } from './ids.ts';
 import { listAll } from './list-all.ts';
+import { originUrlParameter } from './origin-url.ts';
 import { deletedCertificateRevocation } from './revocations.ts';
 import { indexes, uniques } from './names.ts';
 import { type PageOf, type PageRequest, window } from './paging.ts';
@@ -20,20 +21,6 @@ export async function requireSite(store: Store, accountId: string, siteId: strin
   const found = await store.get('site', siteId);
   if (!found || found.data.accountId !== accountId) throw new ApiError('NotFound.Site');
   return found;
-}
-
-/** Checks an origin URL: http(s), a host, no credentials, no fragment; returns it normalised. */
-export function normaliseOriginUrl(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new ApiError('InvalidParameter.OriginUrl');
-  }
-  if (!['http:', 'https:'].includes(url.protocol) || !url.hostname || url.username || url.password || url.hash) {
-    throw new ApiError('InvalidParameter.OriginUrl');
-  }
-  return url.toString().replace(/\/$/, '');
 }
 
 /** Sites: a zone name owned by one account, and the origin its traffic goes to. */
@@ -74,8 +61,8 @@ export function sitesService(deps: Deps) {
       const site: Site = {
         id: newId('site'),
         accountId,
-        name: normaliseZone(input.name),
-        originUrl: normaliseOriginUrl(input.originUrl),
+        name: zoneParameter(input.name),
+        originUrl: originUrlParameter(input.originUrl),
         forwardClientCert: input.forwardClientCert ?? false,
         createdAt: now,
         updatedAt: now,
@@ -120,7 +107,7 @@ export function sitesService(deps: Deps) {
     /** Changes a site's origin and/or whether edges forward the client certificate (RFC 9440). */
     async update(caller: Caller, siteId: string, input: { originUrl?: string; forwardClientCert?: boolean }): Promise<Site> {
       const accountId = accountOf(caller);
-      const originUrl = input.originUrl === undefined ? undefined : normaliseOriginUrl(input.originUrl);
+      const originUrl = input.originUrl === undefined ? undefined : originUrlParameter(input.originUrl);
       return withRetry(async () => {
         const found = await requireSite(store, accountId, siteId);
         const site: Site = {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createTrustStore, inspectCertificate } from '@portcullis/pki';
 import {
   NO_CLIENT_CERT,
@@ -12,7 +13,7 @@ import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import { accountOf } from './accounts.ts';
 import { ApiError } from './api-error.ts';
-import { normaliseHostname } from './hostnames.ts';
+import { hostnameParameter } from './hostname-parameters.ts';
 import { requireSite } from './sites.ts';
 import { casForHost, isRevoked, loadSiteTrust } from './site-trust.ts';
 import { ruleDefinitions, wafRuleErrors } from './waf-rules.ts';
@@ -34,6 +35,21 @@ export interface SampleRequest {
   readonly certificatePem?: string;
   readonly certificate?: Partial<ClientCertFacts>;
 }
+
+/**
+ * The tester's bounds on a sample request, enforced here whatever the transport (REST, RPC,
+ * gRPC), so no API can hand the engine more than an edge would.
+ */
+export const sampleRequestLimits = {
+  method: 16,
+  uri: 8192,
+  headerName: 256,
+  headerValue: 8192,
+  headerValues: 32,
+  headers: 100,
+  certificatePem: 65_536,
+  certificateText: 1024,
+} as const;
 
 export interface RuleTestResult {
   readonly decision: Decision;
@@ -95,18 +111,13 @@ export function wafRuleTestService(deps: Deps) {
       const compiled = compileRuleset(definitions);
       if (!compiled.ok) throw wafRuleErrors(compiled.errors);
 
-      const host = normaliseHostname(input.request.host);
-      const uri = input.request.uri ?? '/';
-      if (!uri.startsWith('/')) throw new ApiError('InvalidParameter', { message: 'uri must start with "/".', details: { field: 'uri' } });
+      const host = hostnameParameter(input.request.host, { wildcard: false });
+      const { method, uri, headers } = checkedSample(input.request);
       const queryAt = uri.indexOf('?');
-      const headers: Record<string, string[]> = {};
-      for (const [name, value] of Object.entries(input.request.headers ?? {})) {
-        headers[name.toLowerCase()] = typeof value === 'string' ? [value] : [...value];
-      }
       const clientCert = await certificateFacts(siteId, host, input.request);
       const facts: RequestFacts = {
         host,
-        method: input.request.method ?? 'GET',
+        method,
         path: queryAt < 0 ? uri : uri.slice(0, queryAt),
         query: queryAt < 0 ? '' : uri.slice(queryAt + 1),
         userAgent: headers['user-agent']?.[0] ?? '',
@@ -118,4 +129,63 @@ export function wafRuleTestService(deps: Deps) {
       return { decision: compiled.ruleset.evaluate(facts), clientCert };
     },
   };
+}
+
+/** HTTP token characters (RFC 9110 section 5.6.2): what a method or header name is made of. */
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A field value as an edge can receive it: visible Latin-1, spaces and tabs inside, none around it. */
+const fieldValue = /^(?:[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff\t]*[\x21-\x7e\x80-\xff])?)?$/;
+
+/**
+ * The parts of a sample request the rules read, checked against what an edge could receive
+ * (which the HTTP/1.1 parser in front of the WAF guarantees there): method a token, uri
+ * origin-form printable ASCII, header names tokens (lower-cased: header names compare
+ * case-insensitively; two names that differ only in case are refused, not merged), values
+ * field text, the address an IP address. Everything within `sampleRequestLimits`. Throws
+ * `InvalidParameter.SampleRequest` with the field.
+ */
+function checkedSample(request: SampleRequest): { method: string; uri: string; headers: Record<string, string[]> } {
+  const limits = sampleRequestLimits;
+  const method = request.method ?? 'GET';
+  if (method.length > limits.method || !token.test(method))
+    refuseSample('request.method', `an HTTP token of 1–${limits.method} characters`);
+  const uri = request.uri ?? '/';
+  if (uri.length > limits.uri || !/^\/[\x21-\x7e]*$/.test(uri) || uri.includes('#')) {
+    refuseSample('request.uri', `a path and optional query of at most ${limits.uri} printable ASCII characters, starting with "/"`);
+  }
+  const entries = Object.entries(request.headers ?? {});
+  if (entries.length > limits.headers) refuseSample('request.headers', `at most ${limits.headers} headers`);
+  const headers: Record<string, string[]> = {};
+  for (const [name, value] of entries) {
+    if (name.length > limits.headerName || !token.test(name)) {
+      refuseSample('request.headers', `header names that are HTTP tokens of 1–${limits.headerName} characters`);
+    }
+    const key = name.toLowerCase();
+    if (Object.hasOwn(headers, key)) refuseSample('request.headers', 'each header name once, whatever its case');
+    const values = typeof value === 'string' ? [value] : [...value];
+    if (values.length > limits.headerValues) refuseSample(`request.headers.${key}`, `at most ${limits.headerValues} values per header`);
+    for (const text of values) {
+      if (text.length > limits.headerValue || !fieldValue.test(text)) {
+        refuseSample(
+          `request.headers.${key}`,
+          `values of at most ${limits.headerValue} visible Latin-1 characters, no control characters or surrounding spaces`,
+        );
+      }
+    }
+    headers[key] = values;
+  }
+  if (request.ip !== undefined && isIP(request.ip) === 0) refuseSample('request.ip', 'an IPv4 or IPv6 address');
+  if (request.certificatePem !== undefined && request.certificatePem.length > limits.certificatePem) {
+    refuseSample('request.certificatePem', `at most ${limits.certificatePem} characters`);
+  }
+  for (const [field, text] of Object.entries(request.certificate ?? {})) {
+    if (typeof text === 'string' && (text.length > limits.certificateText || !text.isWellFormed() || /\p{Cc}/u.test(text))) {
+      refuseSample(`request.certificate.${field}`, `text of at most ${limits.certificateText} characters without control characters`);
+    }
+  }
+  return { method, uri, headers };
+}
+
+function refuseSample(field: string, expected: string): never {
+  throw new ApiError('InvalidParameter.SampleRequest', { message: `${field} must be ${expected}.`, details: { field } });
 }
