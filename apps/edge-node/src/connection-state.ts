@@ -1,6 +1,7 @@
 import type tls from 'node:tls';
 import { connectionCertificate, NO_CONNECTION_CERTIFICATE, type ConnectionCertificate } from './certificate-facts.ts';
 import type { HostnameTrust } from './compiled-resources.ts';
+import type { WatchedConnection } from './connection-deadlines.ts';
 
 /**
  * What the edge keeps about one TLS connection, beside its socket: the server name it was
@@ -16,15 +17,23 @@ export interface ConnectionState {
   certificate: ConnectionCertificate | undefined;
   /** RFC 9440 `Client-Cert` value (`:base64 DER:`), made with the facts. */
   clientCertHeader: string | undefined;
+  /** The connection's deadlines, told of each request. */
+  readonly deadlines: WatchedConnection;
 }
 
 const states = new WeakMap<tls.TLSSocket, ConnectionState>();
 
 /** Keeps the state of a new connection beside its socket. */
-export function attachConnectionState(socket: tls.TLSSocket, serverName: string, requestedCertificate: boolean): ConnectionState {
+export function attachConnectionState(
+  socket: tls.TLSSocket,
+  serverName: string,
+  requestedCertificate: boolean,
+  deadlines: WatchedConnection,
+): ConnectionState {
   const state: ConnectionState = {
     serverName,
     requestedCertificate,
+    deadlines,
     trust: undefined,
     certificate: undefined,
     clientCertHeader: undefined,

@@ -13,6 +13,7 @@ import { lastKnownGoodFile, lastKnownGoodWriter, loadLastKnownGood } from './las
 import { createOriginProxy, type OriginTimeouts } from './origin-proxy.ts';
 import type { BackoffPolicy } from './reconnect-backoff.ts';
 import { createRequestHandler } from './request-handler.ts';
+import type { ServingLimits } from './serving-limits.ts';
 import { createTlsFront } from './tls-front.ts';
 
 export interface EdgeNodeOptions {
@@ -33,6 +34,8 @@ export interface EdgeNodeOptions {
   readonly originCaPems?: readonly string[];
   /** How long an idle kept-alive client connection stays open. */
   readonly keepAliveTimeoutMs?: number;
+  /** Client connection deadlines and cap (serving-limits.ts); unset ones keep their defaults. */
+  readonly servingLimits?: Partial<ServingLimits>;
 }
 
 export interface EdgeNode {
@@ -84,7 +87,12 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     { keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, headersTimeout: 20_000, requestTimeout: 120_000, maxHeaderSize: 32 * 1024 },
     createRequestHandler({ snapshot: () => store.current, proxy, log }),
   );
-  const front = createTlsFront({ snapshot: () => store.current, onTlsSocket: (socket) => httpServer.emit('connection', socket), log });
+  const front = createTlsFront({
+    snapshot: () => store.current,
+    onTlsSocket: (socket) => httpServer.emit('connection', socket),
+    log,
+    ...(options.servingLimits ? { limits: options.servingLimits } : {}),
+  });
   await listen(front, options.httpsPort, options.httpsHost);
 
   const link = controlPlaneLink(log, () => streams.map((s) => s.status()));

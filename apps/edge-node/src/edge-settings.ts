@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { servingLimitsFromEnv, type ServingLimits } from './serving-limits.ts';
 
 /** The edge's settings, read once at start from the environment. */
 export interface EdgeSettings {
@@ -23,6 +24,8 @@ export interface EdgeSettings {
   readonly logLevel: string;
   /** PEM CAs trusted for https origins beside the system roots. */
   readonly originCaPems: readonly string[] | undefined;
+  /** Client connection deadlines and cap (`PORTCULLIS_EDGE_*_TIMEOUT_MS`, `…_MAX_CONNECTIONS`, see serving-limits.ts). */
+  readonly servingLimits: ServingLimits;
 }
 
 export class EdgeSettingsError extends Error {
@@ -58,6 +61,8 @@ export function loadEdgeSettings(env: NodeJS.ProcessEnv = process.env): EdgeSett
     }
   }
   const originCaFile = env['PORTCULLIS_ORIGIN_CA_FILE'] || undefined;
+  const servingLimits = servingLimitsFromEnv(env);
+  if (!servingLimits.ok) throw new EdgeSettingsError(servingLimits.reason);
   return {
     httpsHost: env['PORTCULLIS_EDGE_HTTPS_HOST'] || '127.0.0.1',
     httpsPort: port(env, 'PORTCULLIS_EDGE_HTTPS_PORT', 8443),
@@ -72,6 +77,7 @@ export function loadEdgeSettings(env: NodeJS.ProcessEnv = process.env): EdgeSett
     stateDir: path.resolve(env['PORTCULLIS_STATE_DIR'] || 'edge-state'),
     logLevel: env['PORTCULLIS_LOG_LEVEL'] || 'info',
     originCaPems: originCaFile ? [readSetting(originCaFile, 'PORTCULLIS_ORIGIN_CA_FILE')] : undefined,
+    servingLimits: servingLimits.limits,
   };
 }
 

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     transport,
     log,
     ...(settings.originCaPems ? { originCaPems: settings.originCaPems } : {}),
+    servingLimits: settings.servingLimits,
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -6,7 +6,7 @@ import { requestCertificateFacts } from './certificate-facts.ts';
 import type { ConfigSnapshot } from './config-snapshot.ts';
 import { certificateFor, connectionStateOf } from './connection-state.ts';
 import type { EdgeLogger } from './edge-logger.ts';
-import { normaliseHost } from '@portcullis/config';
+import { normaliseHost } from './hostnames.ts';
 import type { OriginProxy } from './origin-proxy.ts';
 import { sendRefusal } from './block-response.ts';
 import { upstreamRequestHeaders } from './upstream-headers.ts';
@@ -22,8 +22,25 @@ export interface RequestHandlerOptions {
 const pass: Decision = Object.freeze({ action: 'pass', ruleId: null, logged: Object.freeze([]) });
 
 /**
+ * Header fields a request may carry (Apache's LimitRequestFields default). Node keeps at most
+ * 2,000 and silently drops the rest, so a head over this is refused rather than half-read.
+ */
+export const maxHeaderFields = 100;
+
+/** How many times a header (lower-case `name`) occurs in a raw header list. */
+function occurrences(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toLowerCase() === name) count++;
+  return count;
+}
+
+/**
  * Handles one request on a connection the TLS front accepted, against one snapshot read at
  * its start:
+ * 0. The head must be one the edge can read one way only: at most `maxHeaderFields` fields
+ *    (else 431), at most one Host (RFC 9112 §3.2, else 400), an origin-form target (else 400);
+ *    each of these refusals closes the connection.
  * 1. Host (or the SNI when absent) must be a hostname; on a connection whose name has mTLS,
  *    or to a Host that has mTLS, Host must equal the SNI, else 421 (as nginx does): the
  *    certificate was checked for the SNI's CAs only, and a client must not reuse one
@@ -54,11 +71,20 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       sendRefusal(res, { status }, requestId, detail);
       log.info({ ...line, host, status, reason: detail, ms: elapsed(started) }, 'request');
     };
+    // A head the edge refuses may have been read differently by another parser: no keep-alive.
+    const refuseHead = (status: number, detail: string) => {
+      res.shouldKeepAlive = false;
+      refuse(status, detail, undefined);
+    };
+    if (state && !state.deadlines.requestStarted(req, res)) return;
     if (!state || !snapshot) {
       res.shouldKeepAlive = false;
       return refuse(421, 'This connection is not served here.', undefined);
     }
-    if (!url.startsWith('/')) return refuse(400, 'Only origin-form request targets are served.', state.serverName);
+    if (req.rawHeaders.length / 2 > maxHeaderFields)
+      return refuseHead(431, `A request may carry at most ${maxHeaderFields} header fields.`);
+    if (occurrences(req.rawHeaders, 'host') > 1) return refuseHead(400, 'A request may carry one Host header only.');
+    if (!url.startsWith('/')) return refuseHead(400, 'Only origin-form request targets are served.');
     const hostHeader = req.headers.host;
     const host = hostHeader === undefined ? state.serverName : normaliseHost(hostHeader);
     if (host === undefined) return refuse(400, 'The Host header is not a hostname.', undefined);

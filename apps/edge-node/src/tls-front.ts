@@ -2,8 +2,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readClientHello } from './client-hello.ts';
 import type { ConfigSnapshot } from './config-snapshot.ts';
+import { createConnectionDeadlines } from './connection-deadlines.ts';
 import { attachConnectionState } from './connection-state.ts';
 import type { EdgeLogger } from './edge-logger.ts';
+import { defaultServingLimits, type ServingLimits } from './serving-limits.ts';
 
 export interface TlsFrontOptions {
   /** The snapshot handshakes use now; undefined refuses every connection (no configuration yet). */
@@ -11,10 +13,8 @@ export interface TlsFrontOptions {
   /** Receives each TLS socket as its handshake starts, its connection state attached. */
   onTlsSocket(socket: tls.TLSSocket): void;
   readonly log: EdgeLogger;
-  /** How long a client may take to send its ClientHello. */
-  readonly helloTimeoutMs?: number;
-  /** How long the TLS handshake may take once started. */
-  readonly handshakeTimeoutMs?: number;
+  /** Deadlines and the connection cap; unset ones keep `defaultServingLimits`. */
+  readonly limits?: Partial<ServingLimits>;
 }
 
 /** A fatal unrecognized_name alert (RFC 6066): the polite way to refuse an unknown server name. */
@@ -31,15 +31,19 @@ const unrecognizedName = Buffer.from([21, 3, 3, 0, 2, 2, 112]);
  * missing or bad certificate never aborts the handshake; it becomes facts for the WAF.
  * ALPN offers http/1.1 only: no HTTP/2, so a client cannot coalesce requests for several
  * hostnames (with different CAs) onto one connection. An unknown server name, or none, is
- * refused with an unrecognized_name alert.
+ * refused with an unrecognized_name alert. Client-initiated renegotiation (TLS 1.2) closes the
+ * connection: it would let a client change its certificate under facts computed once, and
+ * costs the edge a handshake per request. Every connection is watched by the connection
+ * deadlines (total time for the ClientHello, the handshake, request heads and idle time, a
+ * minimum body rate) and counts against the connection cap (connection-deadlines.ts).
  */
 export function createTlsFront(options: TlsFrontOptions): net.Server {
   const { log } = options;
-  const helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
-  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-  return net.createServer({ noDelay: true }, (socket) => {
+  const deadlines = createConnectionDeadlines({ ...defaultServingLimits, ...options.limits }, log);
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    const watch = deadlines.admit(socket);
+    if (!watch) return;
     let received: Buffer | undefined;
-    socket.setTimeout(helloTimeoutMs, () => socket.destroy());
     socket.on('error', () => socket.destroy());
     const onData = (chunk: Buffer) => {
       received = received ? Buffer.concat([received, chunk]) : chunk;
@@ -47,7 +51,6 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
       if (hello.status === 'incomplete') return;
       socket.removeListener('data', onData);
       socket.pause();
-      socket.setTimeout(0);
       if (hello.status === 'invalid') {
         log.debug({ remote: socket.remoteAddress, reason: hello.reason }, 'not a TLS ClientHello; closed');
         socket.destroy();
@@ -68,10 +71,10 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
         rejectUnauthorized: false,
         ALPNProtocols: ['http/1.1'],
       });
-      attachConnectionState(secure, serverName, choice.trust !== undefined);
-      const handshakeTimer = setTimeout(() => secure.destroy(), handshakeTimeoutMs);
-      secure.once('secure', () => clearTimeout(handshakeTimer));
-      secure.on('close', () => clearTimeout(handshakeTimer));
+      secure.disableRenegotiation();
+      attachConnectionState(secure, serverName, choice.trust !== undefined, watch);
+      watch.handshakeStarted(secure);
+      secure.once('secure', () => watch.secured());
       secure.on('error', (error) => {
         log.debug({ remote: socket.remoteAddress, serverName, error: error.message }, 'TLS connection error');
         secure.destroy();
@@ -80,4 +83,6 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
     };
     socket.on('data', onData);
   });
+  server.on('close', () => deadlines.stop());
+  return server;
 }

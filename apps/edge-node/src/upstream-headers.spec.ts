@@ -80,6 +80,46 @@ describe('upstream headers', () => {
     expect(isEdgeOwnedHeader('x-client-certificate')).toBe(false);
   });
 
+  it('drops every spelling of every header the edge sets (case, `_` for `-`), and of its families', () => {
+    const facts = { requestId: 'r', clientIp: '127.0.0.1', host: 'h', clientCert: verified, clientCertHeader: ':MIIB:' };
+    const edgeSet = Object.keys(upstreamRequestHeaders({}, facts));
+    expect(edgeSet).toEqual(expect.arrayContaining(['x-client-cert-verified', 'x-client-cert-serial', 'client-cert', 'x-request-id']));
+    const names = [...edgeSet, 'client-cert-chain', 'forwarded', 'x-forwarded-port', 'x-forwarded-server', 'x-client-cert-anything'];
+    const spellings = (name: string) => {
+      const parts = name.split('-');
+      return [
+        name.replaceAll('-', '_'),
+        ...parts.slice(1).map((_, i) => parts.map((p, j) => (j === 0 ? p : (j === i + 1 ? '_' : '-') + p)).join('')),
+      ];
+    };
+    const clientSent: Record<string, string> = { accept: '*/*' };
+    for (const name of names) for (const spelling of spellings(name)) clientSent[spelling] = 'SPOOFED';
+    expect(Object.keys(clientSent).length).toBeGreaterThan(names.length * 2);
+    for (const spelling of Object.keys(clientSent).filter((n) => n !== 'accept'))
+      expect(isEdgeOwnedHeader(spelling.toUpperCase())).toBe(true);
+    const sent = upstreamRequestHeaders(clientSent, facts);
+    expect(Object.values(sent)).not.toContain('SPOOFED');
+    expect(Object.keys(sent).filter((n) => n.includes('_'))).toEqual([]);
+    expect(sent['x-client-cert-verified']).toBe('SUCCESS');
+  });
+
+  it('drops `_` spellings of framing headers and keeps other `_` headers', () => {
+    const sent = upstreamRequestHeaders(
+      {
+        host: 'api.example.com',
+        content_length: '5',
+        transfer_encoding: 'chunked',
+        content_type: 'text/html',
+        keep_alive: '1',
+        x_app_token: 'kept',
+      },
+      { requestId: 'r', clientIp: '::1', host: 'h', clientCert: NO_CLIENT_CERT, clientCertHeader: undefined },
+    );
+    expect(Object.keys(sent).sort()).toEqual(
+      ['host', 'x-client-cert-verified', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x_app_token'].sort(),
+    );
+  });
+
   it('drops hop-by-hop headers from responses', () => {
     expect(
       downstreamResponseHeaders({

@@ -5,22 +5,43 @@ import type { ClientCertFacts } from '@portcullis/waf';
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 /**
- * Whether a request header is one the edge alone sets for the origin. Clients' copies are
- * dropped, so an origin can trust them: certificate headers (RFC 9440, Envoy's XFCC, ours),
- * the forwarding headers (the edge is the first hop, so nothing before it is trustworthy) and
- * the request id.
+ * A header name as CGI, Rack, PHP and many frameworks read it: case folded and `_` taken as
+ * `-` (both become `HTTP_X_CLIENT_CERT_VERIFIED`). Two names with one canonical form are the
+ * same header to such an origin.
+ */
+export function canonicalHeaderName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * Whether a request header is one the edge alone sets for the origin, compared by canonical
+ * name (`canonicalHeaderName`), so no spelling of one reaches the origin beside the edge's.
+ * Clients' copies are dropped, so an origin can trust them: certificate headers (RFC 9440
+ * `Client-Cert` and `Client-Cert-Chain`, Envoy's XFCC, the whole `X-Client-Cert-` family),
+ * the forwarding headers (`Forwarded` and the whole `X-Forwarded-` family: the edge is the
+ * first hop, so nothing before it is trustworthy) and the request id.
  */
 export function isEdgeOwnedHeader(name: string): boolean {
+  const canonical = canonicalHeaderName(name);
   return (
-    name === 'client-cert' ||
-    name === 'client-cert-chain' ||
-    name === 'x-forwarded-client-cert' ||
-    name.startsWith('x-client-cert-') ||
-    name === 'x-forwarded-for' ||
-    name === 'x-forwarded-proto' ||
-    name === 'x-forwarded-host' ||
-    name === 'x-request-id'
+    canonical === 'client-cert' ||
+    canonical === 'client-cert-chain' ||
+    canonical.startsWith('x-client-cert-') ||
+    canonical === 'forwarded' ||
+    canonical.startsWith('x-forwarded-') ||
+    canonical === 'x-request-id'
   );
+}
+
+/**
+ * Headers the origin's HTTP layer gives a meaning (framing, routing, hop-by-hop): a client copy
+ * spelled with `_` would read as the real one to a CGI-style origin, so it is dropped. Their
+ * `-` spelling is the real header and is handled as such.
+ */
+const framingHeaders = new Set([...hopByHop, 'host', 'content-length', 'content-type', 'expect']);
+
+function isFramingLookAlike(name: string): boolean {
+  return name.includes('_') && framingHeaders.has(canonicalHeaderName(name));
 }
 
 /** What the edge tells the origin about a request beside the client's headers. */
@@ -36,7 +57,8 @@ export interface ForwardedFacts {
 
 /**
  * The headers sent to the origin: the client's, without hop-by-hop headers (and those the
- * Connection header names) and without edge-owned headers, plus the edge's:
+ * Connection header names), without edge-owned headers in any spelling and without `_`
+ * spellings of framing headers, plus the edge's:
  * `X-Client-Cert-Verified` (`SUCCESS`, `FAILED:<reason>` or `NONE`, as nginx's
  * `$ssl_client_verify`), and when a certificate was presented `X-Client-Cert-Serial`,
  * `-Fingerprint-Sha256`, `-Subject`, `-Issuer` (DNs with `%` and non-printable or non-ASCII
@@ -47,7 +69,7 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
   const named = connectionNamed(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || hopByHop.has(name) || named?.has(name) || isEdgeOwnedHeader(name)) continue;
+    if (value === undefined || hopByHop.has(name) || named?.has(name) || isEdgeOwnedHeader(name) || isFramingLookAlike(name)) continue;
     out[name] = value;
   }
   const cert = facts.clientCert;

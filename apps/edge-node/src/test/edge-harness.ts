@@ -7,6 +7,7 @@ import type { CreatedCertificateAuthority } from '@portcullis/pki';
 import { createEdgeLogger, silentLogger, type EdgeLogger } from '../edge-logger.ts';
 import { startEdgeNode, type EdgeNode } from '../edge-node.ts';
 import type { OriginTimeouts } from '../origin-proxy.ts';
+import type { ServingLimits } from '../serving-limits.ts';
 import { FakeDiscoveryServer, memoryTransport } from './fake-discovery-server.ts';
 import { credentialResource, siteResource, trustResource, wafResource, type TypedResource } from './resources.ts';
 import { createTestPki, type TestCertificate, type TestPki } from './test-pki.ts';
@@ -132,6 +133,7 @@ export async function startTestEdge(
     log?: EdgeLogger;
     originCaPems?: string[];
     originTimeouts?: OriginTimeouts;
+    servingLimits?: Partial<ServingLimits>;
     /** False starts with the control plane unreachable; the edge must not wait for it. */
     controlPlaneUp?: boolean;
   } = {},
@@ -151,6 +153,7 @@ export async function startTestEdge(
     backoff: { initialMs: 20, maxMs: 200 },
     ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
     ...(options.originTimeouts ? { originTimeouts: options.originTimeouts } : {}),
+    ...(options.servingLimits ? { servingLimits: options.servingLimits } : {}),
   });
   if (server && options.controlPlaneUp !== false) await waitFor(() => edge.store.current !== undefined, 5_000);
   return {
