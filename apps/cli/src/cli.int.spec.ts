@@ -1,0 +1,365 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '@portcullis/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, cliEntry, repoRoot, runCli, startControlPlane, type CliResult, type ControlPlane } from './test/cli-process.ts';
+
+/** A JSON answer read loosely: the assertions check what they use. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- checked by the assertions
+type Json = Record<string, any>;
+
+const mode = (file: string) => statSync(file).mode & 0o777;
+const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const json = (result: CliResult): Json => {
+  expect(result.stderr, 'stderr of a successful call').not.toMatch(/^portcullis: /m);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Json;
+};
+
+/**
+ * The CLI as an operator runs it: a child process against the real control plane (embedded
+ * store, free ports), with the API checked directly where the CLI's own answer could mislead.
+ */
+describe('portcullis against a real control plane', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-cli-'));
+  let cp: ControlPlane;
+  let accountKey: string;
+  let siteId: string;
+  /** An environment with the account's key and a profile path that does not exist yet. */
+  let env: Record<string, string>;
+  const cli = (...args: string[]) => runCli(args, env);
+
+  /** Straight to the REST API, to check what the CLI changed. */
+  const api = async (route: string): Promise<Json> => {
+    const response = await fetch(`${cp.url}/v1/${route}`, { headers: { authorization: `Bearer ${accountKey}` } });
+    return (await response.json()) as Json;
+  };
+
+  beforeAll(async () => {
+    cp = await startControlPlane(path.join(dir, 'control-plane'));
+    const admin = cleanEnv({ HOME: dir, PORTCULLIS_URL: cp.url, PORTCULLIS_API_KEY: cp.adminToken });
+    const account = json(await runCli(['accounts', 'create', '--name', 'CLI test', '--output', 'json'], admin));
+    accountKey = account['apiKey']['secret'];
+    expect(accountKey).toMatch(/\S{20,}/);
+    env = cleanEnv({
+      HOME: dir,
+      PORTCULLIS_URL: cp.url,
+      PORTCULLIS_API_KEY: accountKey,
+      PORTCULLIS_PROFILE: path.join(dir, 'no-profile.json'),
+    });
+    const site = json(await cli('sites', 'create', '--name', 'example.com', '--origin', 'https://origin.example.com', '-o', 'json'));
+    siteId = site['id'];
+    expect(siteId).toMatch(/^site_/);
+  });
+  afterAll(async () => {
+    await cp?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('certs create --key-type ecc --out writes a certificate and its key, 0600, that openssl reads and that match', async () => {
+    const prefix = path.join(dir, 'out', 'alice');
+    const result = await cli('certs', 'create', '--site', siteId, '--key-type', 'ecc', '--common-name', 'alice', '--out', prefix);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`wrote ${prefix}.key (mode 0600)`);
+    // The key went to the file, not to the terminal.
+    expect(result.stdout).not.toContain('PRIVATE KEY');
+    expect(mode(`${prefix}.crt`)).toBe(0o600);
+    expect(mode(`${prefix}.key`)).toBe(0o600);
+    expect(openssl('x509', '-in', `${prefix}.crt`, '-noout', '-subject')).toMatch(/CN\s*=\s*alice/);
+    const certificateKey = openssl('x509', '-in', `${prefix}.crt`, '-noout', '-pubkey');
+    const privateKeysPublic = openssl('pkey', '-in', `${prefix}.key`, '-pubout');
+    expect(certificateKey).toContain('BEGIN PUBLIC KEY');
+    expect(privateKeysPublic).toBe(certificateKey);
+    expect(openssl('pkey', '-in', `${prefix}.key`, '-noout', '-text')).toContain('prime256v1');
+
+    const listed = json(await cli('certs', 'list', '--site', siteId, '--output', 'json'));
+    const alice = listed['items'].find((c: Json) => c['commonName'] === 'alice');
+    expect(alice).toMatchObject({ status: 'active', siteId, keySource: 'system' });
+    const hex = (serial: string) => serial.toLowerCase().replace(/^0+/, '');
+    expect(hex(alice['serialNumber'])).toBe(
+      hex(
+        openssl('x509', '-in', `${prefix}.crt`, '-noout', '-serial')
+          .trim()
+          .replace(/^serial=/, ''),
+      ),
+    );
+  });
+
+  it('refuses an --out whose files exist before anything is issued', async () => {
+    const prefix = path.join(dir, 'taken');
+    writeFileSync(`${prefix}.key`, 'mine\n');
+    const before = (await api(`sites/${siteId}/client-certificates`))['totalCount'] as number;
+    const result = await cli('certs', 'create', '--site', siteId, '--out', prefix);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${prefix}.key already exists`);
+    expect(readFileSync(`${prefix}.key`, 'utf8')).toBe('mine\n');
+    expect(existsSync(`${prefix}.crt`)).toBe(false);
+    expect((await api(`sites/${siteId}/client-certificates`))['totalCount']).toBe(before);
+  });
+
+  it('--p12 with a password writes a PKCS#12 that openssl opens with that password only', async () => {
+    const prefix = path.join(dir, 'bob');
+    const password = 'correct horse battery';
+    const passwordFile = path.join(dir, 'p12-password');
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    const result = await cli(
+      'certs',
+      'create',
+      '--site',
+      siteId,
+      '--common-name',
+      'bob',
+      '--out',
+      prefix,
+      '--p12',
+      '--p12-password-file',
+      passwordFile,
+    );
+    expect(result.code).toBe(0);
+    expect(mode(`${prefix}.p12`)).toBe(0o600);
+    const opened = openssl('pkcs12', '-in', `${prefix}.p12`, '-passin', `pass:${password}`, '-nokeys');
+    expect(opened).toContain('BEGIN CERTIFICATE');
+    expect(opened).toMatch(/subject=.*CN\s*=\s*bob/);
+    const wrong = spawnSync('openssl', ['pkcs12', '-in', `${prefix}.p12`, '-passin', 'pass:not the password', '-nokeys'], {
+      encoding: 'utf8',
+    });
+    expect(wrong.status).not.toBe(0);
+
+    // The password from the environment works too; a short one is the API's error, exit 1.
+    const short = await runCli(['certs', 'create', '--site', siteId, '--out', path.join(dir, 'short'), '--p12'], {
+      ...env,
+      PORTCULLIS_P12_PASSWORD: 'short',
+    });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('InvalidParameter');
+  });
+
+  it('bindings set, then bindings get shows (and the API holds) the hostnames', async () => {
+    const set = await cli('bindings', 'set', '--site', siteId, 'api.example.com', 'www.example.com');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/hostnames:\s+api\.example\.com, www\.example\.com/);
+    const got = json(await cli('bindings', 'get', '--site', siteId, '-o', 'json'));
+    expect(got).toEqual({ siteId, caId: 'account', hostnames: ['api.example.com', 'www.example.com'] });
+    expect((await api(`sites/${siteId}/ca-bindings/account`))['hostnames']).toEqual(['api.example.com', 'www.example.com']);
+
+    const outside = await cli('bindings', 'set', '--site', siteId, 'api.other.test');
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain('InvalidParameter.HostnameNotInSite');
+    expect((await cli('bindings', 'set', '--site', siteId)).code).toBe(2);
+  });
+
+  it("rules create (the guide's rule: not verified, on the bound hostnames, block) and rules test decide as the edge would", async () => {
+    const created = json(
+      await cli(
+        'rules',
+        'create',
+        '--site',
+        siteId,
+        '--name',
+        'block failed authentication',
+        '--block-unverified-on',
+        'api.example.com',
+        '--block-unverified-on',
+        'www.example.com',
+        '--action',
+        'block',
+        '-o',
+        'json',
+      ),
+    );
+    expect(created['warnings']).toEqual([]);
+    expect(created['rule']).toMatchObject({ enabled: true, action: { type: 'block', status: 403 } });
+    expect(created['rule']['expression']).toBe('(http.host in {"api.example.com" "www.example.com"} and not ssl.client_cert.verified)');
+    expect((await api(`sites/${siteId}/waf-rules`))['rules'].map((r: Json) => r['id'])).toEqual([created['rule']['id']]);
+
+    const withoutCertificate = json(await cli('rules', 'test', '--site', siteId, '--host', 'api.example.com', '-o', 'json'));
+    expect(withoutCertificate['decision']).toMatchObject({ action: 'block', status: 403, ruleId: created['rule']['id'] });
+    const withCertificate = json(
+      await cli('rules', 'test', '--site', siteId, '--host', 'api.example.com', '--cert', path.join(dir, 'out', 'alice.crt'), '-o', 'json'),
+    );
+    expect(withCertificate['decision']).toMatchObject({ action: 'pass', ruleId: null });
+    expect(withCertificate['clientCert']).toMatchObject({ presented: true, chainVerified: true, revoked: false });
+    const otherHost = json(await cli('rules', 'test', '--site', siteId, '--host', 'example.com', '-o', 'json'));
+    expect(otherHost['decision']['action']).toBe('pass');
+
+    // Without a hostname condition the API saves the rule with a warning, which the CLI shows.
+    const everywhere = await cli('rules', 'create', '--site', siteId, '--expression', 'not ssl.client_cert.verified', '--disabled');
+    expect(everywhere.code).toBe(0);
+    expect(everywhere.stderr).toContain('warning Waf.CertWithoutHost');
+    const ids = (await api(`sites/${siteId}/waf-rules`))['rules'].map((r: Json) => r['id']) as string[];
+    const reordered = json(await cli('rules', 'order', '--site', siteId, ...[...ids].reverse(), '-o', 'json'));
+    expect(reordered['rules'].map((r: Json) => r['id'])).toEqual([...ids].reverse());
+  });
+
+  it('certs revoke needs --confirm (exit 2, nothing changed); with it the certificate is revoked; activate brings it back', async () => {
+    const created = json(await cli('certs', 'create', '--site', siteId, '--common-name', 'carol', '-o', 'json'));
+    const id = created['certificate']['id'] as string;
+    expect(created['privateKey']).toContain('BEGIN PRIVATE KEY');
+    const status = async () => (await api(`sites/${siteId}/client-certificates/${id}`))['status'];
+
+    const unconfirmed = await cli('certs', 'revoke', '--site', siteId, id);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('I confirm that the certificate is no longer required');
+    expect(await status()).toBe('active');
+
+    const revoked = await cli('certs', 'revoke', '--site', siteId, id, '--confirm');
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(/status:\s+revoked/);
+    expect(await status()).toBe('revoked');
+
+    const again = await cli('certs', 'revoke', '--site', siteId, id, '--confirm');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Conflict.Status');
+
+    expect((await cli('certs', 'activate', '--site', siteId, id)).code).toBe(0);
+    expect(await status()).toBe('active');
+
+    expect((await cli('certs', 'delete', '--site', siteId, id)).code).toBe(0);
+    expect((await api(`sites/${siteId}/client-certificates/${id}`))['code']).toBe('NotFound.ClientCertificate');
+  });
+
+  it("an API error exits 1 with the API's code and message on stderr (as JSON with --output json)", async () => {
+    const result = await cli('certs', 'list', '--site', 'site_doesnotexist');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^portcullis: NotFound\.Site: The site does not exist\. \(request req_[0-9a-f]+\)\n$/);
+
+    const asJson = await cli('certs', 'get', '--site', 'site_doesnotexist', 'cc_x', '--output', 'json');
+    expect(asJson.code).toBe(1);
+    expect(JSON.parse(asJson.stderr)).toMatchObject({ error: { code: 'NotFound.Site', status: 404 } });
+
+    const admin = await runCli(['edges', 'list'], env);
+    expect(admin.code).toBe(1);
+    expect(admin.stderr).toContain('Auth.AdminOnly');
+  });
+
+  it('usage errors exit 2 and name the problem', async () => {
+    const unknownOption = await cli('certs', 'list', '--site', siteId, '--colour');
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("'--colour'");
+    expect(unknownOption.stderr).toContain("See 'portcullis certs list --help'.");
+    const missing = await cli('certs', 'list');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--site is required');
+    expect((await cli('certs', 'create', '--site', siteId, '--key-type', 'dsa')).code).toBe(2);
+    expect((await cli('frobnicate')).code).toBe(2);
+    expect((await cli('certs', 'list', '--site', siteId, '--output', 'yaml')).code).toBe(2);
+    const none = await cli();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: portcullis');
+  });
+
+  it('--help prints usage and exits 0, through the real process', async () => {
+    const top = await cli('--help');
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('Usage: portcullis <command>');
+    const create = await cli('certs', 'create', '--help');
+    expect(create.code).toBe(0);
+    expect(create.stdout).toContain('Usage: portcullis certs create [options]');
+    expect(create.stdout).toContain('--key-type ecc|rsa');
+    const group = await cli('help', 'rules');
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain('Usage: portcullis rules <verb>');
+  });
+
+  it('login writes the profile (0600) without printing the key; flags beat the environment, which beats the profile', async () => {
+    const profile = path.join(dir, 'profiles', 'ops.json');
+    const home = cleanEnv({ HOME: dir, PORTCULLIS_PROFILE: profile });
+    const login = await runCli(['login', '--url', cp.url, '--api-key', accountKey], home);
+    expect(login.code).toBe(0);
+    expect(login.stdout + login.stderr).not.toContain(accountKey);
+    expect(mode(profile)).toBe(0o600);
+    expect(JSON.parse(readFileSync(profile, 'utf8'))).toEqual({ url: cp.url, apiKey: accountKey });
+
+    // The profile alone is enough.
+    const fromProfile = json(await runCli(['sites', 'list', '-o', 'json'], home));
+    expect(fromProfile['items'].map((s: Json) => s['id'])).toEqual([siteId]);
+
+    // The environment beats the profile: a bad key in PORTCULLIS_API_KEY is used, and refused.
+    const badEnvKey = await runCli(['sites', 'list'], { ...home, PORTCULLIS_API_KEY: 'pk_not_a_key' });
+    expect(badEnvKey.code).toBe(1);
+    expect(badEnvKey.stderr).toContain('Auth.InvalidKey');
+    expect(badEnvKey.stderr).not.toContain('pk_not_a_key');
+    // ... and a flag beats the environment.
+    expect((await runCli(['sites', 'list', '--api-key', accountKey], { ...home, PORTCULLIS_API_KEY: 'pk_not_a_key' })).code).toBe(0);
+
+    // The same for the URL: PORTCULLIS_URL (a closed port) over the profile's, --url over both.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const badEnvUrl = await runCli(['sites', 'list'], { ...home, PORTCULLIS_URL: closed });
+    expect(badEnvUrl.code).toBe(1);
+    expect(badEnvUrl.stderr).toContain('Connection.Failed');
+    expect((await runCli(['sites', 'list', '--url', cp.url], { ...home, PORTCULLIS_URL: closed })).code).toBe(0);
+
+    // A key that does not authenticate is not saved.
+    const refused = await runCli(['login', '--url', cp.url, '--api-key', 'pk_wrong'], home);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(readFileSync(profile, 'utf8'))['apiKey']).toBe(accountKey);
+
+    // The default profile lives under $HOME/.config (or XDG_CONFIG_HOME); the administrator token logs in too.
+    const defaultHome = cleanEnv({ HOME: path.join(dir, 'home') });
+    expect((await runCli(['login', '--url', cp.url, '--api-key', cp.adminToken], defaultHome)).code).toBe(0);
+    expect(mode(path.join(dir, 'home', '.config', 'portcullis', 'profile.json'))).toBe(0o600);
+    expect(json(await runCli(['config', '-o', 'json'], defaultHome))).toMatchObject({
+      url: cp.url,
+      urlSource: 'profile',
+      apiKeySource: 'profile',
+    });
+  });
+
+  it('admin commands: join tokens (secret to a 0600 file), edges, accounts, API keys', async () => {
+    const admin = cleanEnv({ HOME: dir, PORTCULLIS_URL: cp.url, PORTCULLIS_API_KEY: cp.adminToken });
+    const tokenFile = path.join(dir, 'join-token');
+    const created = json(
+      await runCli(['join-tokens', 'create', '--name', 'edge-a', '--max-uses', '2', '--secret-out', tokenFile, '-o', 'json'], admin),
+    );
+    expect(created['token']).toBeUndefined();
+    expect(readFileSync(tokenFile, 'utf8')).toMatch(/^pjt_\S+\n$/);
+    expect(mode(tokenFile)).toBe(0o600);
+    const listed = json(await runCli(['join-tokens', 'list', '-o', 'json'], admin));
+    expect(listed['items']).toEqual([expect.objectContaining({ id: created['id'], name: 'edge-a', maxUses: 2, uses: 0 })]);
+    expect((await runCli(['join-tokens', 'delete', created['id']], admin)).code).toBe(0);
+    expect(json(await runCli(['join-tokens', 'list', '-o', 'json'], admin))['items']).toEqual([]);
+
+    expect(json(await runCli(['edges', 'list', '-o', 'json'], admin))['items']).toEqual([]);
+    const accounts = json(await runCli(['accounts', 'list', '-o', 'json'], admin));
+    const accountId = accounts['items'][0]['id'] as string;
+    const key = await runCli(['accounts', 'create-key', accountId, '--name', 'ci'], admin);
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(/api key:\s+\S{20,}/);
+    const keys = json(await runCli(['accounts', 'list-keys', accountId, '-o', 'json'], admin));
+    expect(keys['items'].map((k: Json) => k['name']).sort()).toEqual(['ci', 'initial']);
+  });
+
+  it('shows progress while fetching many pages on a terminal only', async () => {
+    expect((await api(`sites/${siteId}/client-certificates`))['totalCount']).toBeGreaterThanOrEqual(2);
+    const piped = await cli('certs', 'list', '--site', siteId, '--page-size', '1');
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout.split('\n').filter((line) => line.startsWith('cc_')).length).toBeGreaterThanOrEqual(2);
+    // script(1) gives the CLI a terminal; its output is the terminal's (stdout and stderr).
+    const command = [process.execPath, cliEntry, 'certs', 'list', '--site', siteId, '--page-size', '1'].map((a) => `'${a}'`).join(' ');
+    const onTerminal = spawnSync('script', ['-qec', command, '/dev/null'], { env, cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(onTerminal.status).toBe(0);
+    expect(onTerminal.stdout).toMatch(/fetching client certificates: 1 of \d+/);
+    expect(onTerminal.stdout).toMatch(/fetching client certificates: (\d+) of \1/);
+  });
+
+  it('runs as the bin npm links into node_modules/.bin (type stripping of the real path)', () => {
+    const fakeRoot = path.join(dir, 'linked');
+    mkdirSync(path.join(fakeRoot, 'node_modules', '@portcullis'), { recursive: true });
+    mkdirSync(path.join(fakeRoot, 'node_modules', '.bin'));
+    symlinkSync(path.join(repoRoot, 'apps/cli'), path.join(fakeRoot, 'node_modules', '@portcullis', 'cli'));
+    const bin = path.join(fakeRoot, 'node_modules', '.bin', 'portcullis');
+    const target = JSON.parse(readFileSync(path.join(repoRoot, 'apps/cli/package.json'), 'utf8'))['bin']['portcullis'] as string;
+    symlinkSync(path.join('..', '@portcullis', 'cli', target), bin);
+    const result = spawnSync(bin, ['--help'], {
+      encoding: 'utf8',
+      env: { ...env, PATH: `${path.dirname(process.execPath)}:${process.env['PATH']}` },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: portcullis <command>');
+  });
+});
