@@ -1,9 +1,8 @@
 import type tls from 'node:tls';
-import type { ResourceType } from '@portcullis/config';
+import { isWithinZone, parentOf, resourceName, type ResourceType } from '@portcullis/config';
 import { createTrustStore } from '@portcullis/pki';
 import type { CompiledRuleset } from '@portcullis/waf';
 import type { CompiledCredential, CompiledResources, CompiledTrust, HostnameTrust } from './compiled-resources.ts';
-import { isWithinZone, parentOf } from '@portcullis/config';
 import { createServerContext } from './secure-contexts.ts';
 
 /** The compiled resources of every type, by resource name: what a snapshot is built from. */
@@ -16,9 +15,31 @@ export interface SiteConfig {
   readonly origin: URL;
   /** Send the origin the client certificate as RFC 9440 `Client-Cert`. */
   readonly forwardClientCert: boolean;
-  /** Undefined when the site has no rules: every request passes. */
-  readonly waf: CompiledRuleset | undefined;
+  /** The site's rules, empty when it has none: a site is never served without its ruleset. */
+  readonly waf: CompiledRuleset;
 }
+
+/**
+ * A site the snapshot holds but cannot serve whole, because a resource it depends on is not
+ * held (never received, refused by the compiler, or removed). See `buildSnapshot`.
+ */
+export interface IncompleteSite {
+  readonly siteId: string;
+  readonly zone: string;
+  /** The names of the missing resources, sorted: `trust/<id>`, `waf/<id>`, `revocations/<ca id>`. */
+  readonly missing: readonly string[];
+  /**
+   * `all`: every hostname of the site refuses (its trust bundle or its WAF ruleset is
+   * missing); `mtls`: only its hostnames with mTLS bindings refuse (only revocation sets are
+   * missing, which nothing but a client certificate check reads).
+   */
+  readonly refuses: 'all' | 'mtls';
+}
+
+/** Whether a hostname is served now, and why not. */
+export type Servability =
+  | { readonly servable: true; readonly site: SiteConfig }
+  | { readonly servable: false; readonly reason: 'no-site' | 'site-incomplete'; readonly detail: string };
 
 /** How the edge terminates TLS for one server name. */
 export interface TlsChoice {
@@ -41,11 +62,26 @@ export interface TlsChoice {
 export interface ConfigSnapshot {
   /** Increases by one with every snapshot a store publishes. */
   readonly generation: number;
-  /** The site serving `hostname` (canonical form): the one with the longest matching zone. */
+  /**
+   * The site serving `hostname` (canonical form): the one with the longest matching zone;
+   * undefined when none does or when `servability` refuses the name (never a fallback to a
+   * site of a shorter zone).
+   */
   route(hostname: string): SiteConfig | undefined;
-  /** How to terminate TLS for `serverName`; undefined when no credential serves it (refuse). */
+  /**
+   * How to terminate TLS for `serverName`; undefined (refuse the handshake) when no credential
+   * serves it or when `servability` refuses the name.
+   */
   tlsFor(serverName: string): TlsChoice | undefined;
-  /** Whether the CA `caId` revoked `serial` (libs/pki's hex form). One map and one set lookup. */
+  /** Whether `hostname` is served, else why not: what `route` and `tlsFor` obey. */
+  servability(hostname: string): Servability;
+  /** The sites held that cannot be served whole, by site id. Empty when every site is complete. */
+  readonly incompleteSites: readonly IncompleteSite[];
+  /**
+   * Whether the CA `caId` revoked `serial` (libs/pki's hex form). One map and one set lookup.
+   * A CA whose revocation set the edge does not hold revokes everything: "nothing revoked" is
+   * never assumed (no served mTLS name has such a CA: its site would be incomplete).
+   */
   isRevoked(caId: string, serial: string): boolean;
 }
 
@@ -60,17 +96,35 @@ interface BuiltMaterial {
   readonly trusts: Map<string, HostnameTrust>;
 }
 
+/** A site by zone: what serving it needs, or what it misses. */
+interface SiteEntry {
+  /** Undefined when every hostname refuses. */
+  readonly site: SiteConfig | undefined;
+  readonly tls: SiteTls;
+  readonly trust: CompiledTrust | undefined;
+  readonly incomplete: IncompleteSite | undefined;
+}
+
 const material = new WeakMap<ConfigSnapshot, BuiltMaterial>();
-const noRevocations: ReadonlySet<string> = new Set();
 
 /**
  * Builds a snapshot. Every SecureContext and trust store a handshake may need is built here
  * (reused from `previous` when its material is unchanged), so handshakes only look up.
  * References are resolved leniently, since each type arrives on its own stream: a credential,
  * bundle or ruleset of a site the edge does not hold is ignored, and so are names outside the
- * site's zone; a site whose trust bundle has not arrived is not served at all. Of two credentials for one name the one that expires last serves (then the
- * lower id). Throws only what `tls.createSecureContext` throws for material that compiled
- * alone, which does not happen for validated resources.
+ * site's zone. Of two credentials for one name the one that expires last serves (then the
+ * lower id).
+ *
+ * Completeness (docs/edge-protocol.md): the control plane sends every site a `trust/<id>` and
+ * a `waf/<id>`, and every CA a trust bundle names a `revocations/<ca id>`, empty when there is
+ * nothing in them; so a missing one means "not received" (or refused, or removed), never
+ * "nothing". A site is complete when all of them are held. An incomplete site fails closed:
+ * without its trust bundle or ruleset every hostname of it refuses (the edge cannot tell
+ * which names need a certificate, and the rules it lacks could block any name); with only
+ * revocation sets missing, its hostnames with mTLS bindings refuse and the others are served.
+ * A refused name still belongs to its site: it never falls back to a site of a shorter zone.
+ * Throws only what `tls.createSecureContext` throws for material that compiled alone, which
+ * does not happen for validated resources.
  */
 export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | undefined): ConfigSnapshot {
   const reuse = previous ? material.get(previous) : undefined;
@@ -81,23 +135,28 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
   for (const credential of state.credential.values()) {
     credentialsBySite.set(credential.siteId, [...(credentialsBySite.get(credential.siteId) ?? []), credential]);
   }
-  const sitesByZone = new Map<string, { site: SiteConfig; tls: SiteTls }>();
-  for (const compiled of state.site.values()) {
-    // Every site has a trust bundle, empty when nothing is bound (docs/edge-protocol.md): until
-    // it has arrived the edge cannot tell which names need a client certificate, so it does
-    // not serve the site rather than serve an mTLS name without asking for one.
-    if (!trustBySite.has(compiled.id)) continue;
-    const site: SiteConfig = {
-      id: compiled.id,
-      zone: compiled.zone,
-      origin: compiled.origin,
-      forwardClientCert: compiled.forwardClientCert,
-      waf: wafBySite.get(compiled.id),
-    };
-    const tls = siteTls(site, credentialsBySite.get(site.id) ?? [], trustBySite.get(site.id), reuse, built);
-    sitesByZone.set(site.zone, { site, tls });
-  }
   const revocations = new Map([...state.revocations.values()].map((set) => [set.caId, set.serials]));
+  const sitesByZone = new Map<string, SiteEntry>();
+  const incompleteSites: IncompleteSite[] = [];
+  for (const compiled of state.site.values()) {
+    const trust = trustBySite.get(compiled.id);
+    const waf = wafBySite.get(compiled.id);
+    const missing = [
+      ...(trust ? [] : [resourceName('trust', compiled.id)]),
+      ...(waf ? [] : [resourceName('waf', compiled.id)]),
+      ...[...(trust?.cas.keys() ?? [])].filter((caId) => !revocations.has(caId)).map((caId) => resourceName('revocations', caId)),
+    ].sort();
+    const incomplete: IncompleteSite | undefined =
+      missing.length === 0 ? undefined : { siteId: compiled.id, zone: compiled.zone, missing, refuses: trust && waf ? 'mtls' : 'all' };
+    if (incomplete) incompleteSites.push(incomplete);
+    const site: SiteConfig | undefined =
+      trust && waf
+        ? { id: compiled.id, zone: compiled.zone, origin: compiled.origin, forwardClientCert: compiled.forwardClientCert, waf }
+        : undefined;
+    const tls = site ? siteTls(site, credentialsBySite.get(site.id) ?? [], trust, reuse, built) : noTls;
+    sitesByZone.set(compiled.zone, { site, tls, trust, incomplete });
+  }
+  incompleteSites.sort((a, b) => (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
 
   const routeEntry = (hostname: string) => {
     for (let name: string | undefined = hostname; name !== undefined; name = parentOf(name)) {
@@ -106,19 +165,46 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
     }
     return undefined;
   };
+  /** The entry's site when it serves `hostname`, else undefined. */
+  const servedBy = (entry: SiteEntry | undefined, hostname: string): SiteConfig | undefined => {
+    if (!entry?.site) return undefined;
+    if (entry.incomplete && hasBindings(entry.site.zone, entry.trust, hostname)) return undefined;
+    return entry.site;
+  };
   const snapshot: ConfigSnapshot = {
     generation: (previous?.generation ?? 0) + 1,
-    route: (hostname) => routeEntry(hostname)?.site,
+    route: (hostname) => servedBy(routeEntry(hostname), hostname),
     tlsFor(serverName) {
       const entry = routeEntry(serverName);
-      if (!entry) return undefined;
+      if (!servedBy(entry, serverName)) return undefined;
       const parent = parentOf(serverName);
-      return entry.tls.exact.get(serverName) ?? (parent === undefined ? undefined : entry.tls.wildcard.get(parent));
+      return entry!.tls.exact.get(serverName) ?? (parent === undefined ? undefined : entry!.tls.wildcard.get(parent));
     },
-    isRevoked: (caId, serial) => (revocations.get(caId) ?? noRevocations).has(serial),
+    servability(hostname) {
+      const entry = routeEntry(hostname);
+      if (!entry) return { servable: false, reason: 'no-site', detail: `no site serves ${hostname}` };
+      const site = servedBy(entry, hostname);
+      if (site) return { servable: true, site };
+      const { siteId, missing } = entry.incomplete!;
+      return { servable: false, reason: 'site-incomplete', detail: `site ${siteId} is incomplete: missing ${missing.join(', ')}` };
+    },
+    incompleteSites: Object.freeze(incompleteSites),
+    isRevoked(caId, serial) {
+      const set = revocations.get(caId);
+      return set === undefined || set.has(serial);
+    },
   };
   material.set(snapshot, built);
   return Object.freeze(snapshot);
+}
+
+const noTls: SiteTls = { exact: new Map(), wildcard: new Map() };
+
+/** Whether `hostname` of the site of `zone` has mTLS bindings (exact, or a wildcard covering it). */
+function hasBindings(zone: string, trust: CompiledTrust | undefined, hostname: string): boolean {
+  if (trust?.exact.has(hostname)) return true;
+  const parent = parentOf(hostname);
+  return parent !== undefined && isWithinZone(parent, zone) && (trust?.wildcard.has(parent) ?? false);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { resourceTypeOrder, type ConfigError, type EncodedResource, type ResourceType } from '@portcullis/config';
 import type { CompiledResources } from './compiled-resources.ts';
-import { buildSnapshot, type CompiledState, type ConfigSnapshot } from './config-snapshot.ts';
+import { buildSnapshot, type CompiledState, type ConfigSnapshot, type IncompleteSite } from './config-snapshot.ts';
 import { compileResource } from './resource-compiler.ts';
 
 /** What became of one delta: names swapped in or removed, and the resources refused. */
@@ -13,6 +13,33 @@ export interface ApplyOutcome {
 /** The resources a store holds, as received: what last-known-good persists. */
 export type HeldResources = { readonly [T in ResourceType]: readonly EncodedResource[] };
 
+/** What became of `restore`: all of it restored, or none of it, and why. */
+export type RestoreOutcome =
+  { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly errors: readonly ConfigError[] };
+
+/**
+ * Whether the store serves a complete, intact configuration (what an edge's readiness probe
+ * reports). `status`, a stable code:
+ * - `ready`: a configuration is served and every site in it is complete;
+ * - `waiting-for-control-plane`: nothing is served yet (a fresh edge before every type's first
+ *   response, or an edge without a control plane and without last-known-good);
+ * - `last-known-good-refused`: nothing is served: the saved configuration was damaged and
+ *   refused whole, and the control plane's has not arrived yet;
+ * - `sites-incomplete`: a configuration is served, but the sites in `incompleteSites` miss a
+ *   resource they depend on, so some or all of their hostnames refuse.
+ */
+export interface Readiness {
+  /** `status === 'ready'`. */
+  readonly ready: boolean;
+  /** A configuration is served (`current` is defined), perhaps with some sites refused. */
+  readonly serving: boolean;
+  readonly status: 'ready' | 'waiting-for-control-plane' | 'last-known-good-refused' | 'sites-incomplete';
+  /** One line for humans and logs (no secrets); '' when ready. */
+  readonly reason: string;
+  /** Non-empty exactly when `status` is `sites-incomplete`. */
+  readonly incompleteSites: readonly IncompleteSite[];
+}
+
 /**
  * The edge's configuration cache. It knows resources and snapshots, nothing of gRPC or of
  * serving: the stream loop feeds it deltas, the TLS front and request handler read
@@ -20,12 +47,15 @@ export type HeldResources = { readonly [T in ResourceType]: readonly EncodedReso
  */
 export interface ConfigStore {
   /**
-   * The snapshot to serve with, undefined until the store is ready: after `restore` (the edge
-   * serves its last-known-good at once) or once every type has had a delta (a fresh edge
-   * waits for the whole configuration rather than serve, say, bindings before their rules).
-   * Replaced as a whole on every change; never mutated.
+   * The snapshot to serve with, undefined until the store is ready: after a successful
+   * `restore` (the edge serves its last-known-good at once) or once every type has had a
+   * delta (a fresh edge waits for the whole configuration rather than serve, say, bindings
+   * before their rules). Replaced as a whole on every change; never mutated. Sites that miss
+   * a resource are in it, refused (`ConfigSnapshot.servability`).
    */
   readonly current: ConfigSnapshot | undefined;
+  /** Whether the store serves a complete, intact configuration, and if not why. Computed on read. */
+  readonly readiness: Readiness;
   /** Name → version of what the store holds of `type` (a copy). */
   versions(type: ResourceType): Record<string, string>;
   /** Every resource held, as received. */
@@ -39,10 +69,19 @@ export interface ConfigStore {
    */
   apply(type: ResourceType, resources: readonly EncodedResource[], removed: readonly string[]): ApplyOutcome;
   /**
-   * Loads resources saved earlier (last-known-good) into an empty store and makes it ready.
-   * Resources that no longer compile are dropped and returned.
+   * Loads resources saved earlier (last-known-good) into an empty store (call it before any
+   * `apply`) and makes it ready, all or nothing: if any resource does not compile (its version
+   * is not the hash of its body, it does not decode, its name or content is off) or a name is
+   * saved twice, nothing is restored, the store stays empty and not ready, and readiness says
+   * `last-known-good-refused` until every type has had a delta. A saved set in which a site
+   * misses a resource is restored as it was (that site is refused, as it was when saved).
    */
-  restore(saved: Partial<HeldResources>): readonly ConfigError[];
+  restore(saved: Partial<HeldResources>): RestoreOutcome;
+  /**
+   * Records that a saved configuration was refused before it reached `restore` (the file is
+   * damaged: see last-known-good.ts); the store stays empty and readiness reports `reason`.
+   */
+  refuseRestore(reason: string): void;
   /** Calls `listener` after each published snapshot. Returns the unsubscribe function. */
   onSwap(listener: (snapshot: ConfigSnapshot) => void): () => void;
 }
@@ -60,6 +99,7 @@ export function createConfigStore(): ConfigStore {
   let entries: Entries = emptyEntries();
   let current: ConfigSnapshot | undefined;
   let ready = false;
+  let restoreRefused: string | undefined;
   const synced = new Set<ResourceType>();
   const listeners = new Set<(snapshot: ConfigSnapshot) => void>();
 
@@ -84,6 +124,20 @@ export function createConfigStore(): ConfigStore {
     get current() {
       return current;
     },
+    get readiness(): Readiness {
+      if (!current) {
+        const waiting = resourceTypeOrder.filter((type) => !synced.has(type));
+        const waitingFor = `waiting for the control plane (no first response yet for ${waiting.join(', ')})`;
+        return restoreRefused === undefined
+          ? notReady(false, 'waiting-for-control-plane', waitingFor, [])
+          : notReady(false, 'last-known-good-refused', `last-known-good refused: ${restoreRefused}; ${waitingFor}`, []);
+      }
+      const incomplete = current.incompleteSites;
+      if (incomplete.length === 0) return { ready: true, serving: true, status: 'ready', reason: '', incompleteSites: [] };
+      const listed = incomplete.slice(0, 10).map((site) => `${site.siteId} (missing ${site.missing.join(', ')})`);
+      const more = incomplete.length > listed.length ? `, and ${incomplete.length - listed.length} more` : '';
+      return notReady(true, 'sites-incomplete', `sites incomplete: ${listed.join('; ')}${more}`, incomplete);
+    },
     versions: (type) => Object.fromEntries([...entries[type]].map(([name, entry]) => [name, entry.resource.version])),
     held: () =>
       Object.fromEntries(
@@ -106,24 +160,39 @@ export function createConfigStore(): ConfigStore {
       return { applied, removed, rejected };
     },
     restore(saved) {
-      const dropped: ConfigError[] = [];
+      const errors: ConfigError[] = [];
+      const repeated: string[] = [];
       const next = emptyEntries();
       for (const type of resourceTypeOrder) {
         for (const resource of saved[type] ?? []) {
+          if (next[type].has(resource.name)) repeated.push(resource.name);
           const error = compileInto(type, next[type], resource);
-          if (error) dropped.push(error);
+          if (error) errors.push(error);
         }
+      }
+      if (errors.length > 0 || repeated.length > 0) {
+        const problems = [...errors.map((e) => `${e.resourceName} (${e.code})`), ...repeated.map((name) => `${name} (saved twice)`)];
+        const reason = `${problems.length} saved resource(s) refused, so none is used: ${problems.slice(0, 10).join(', ')}${problems.length > 10 ? ', …' : ''}`;
+        restoreRefused = reason;
+        return { ok: false, reason, errors };
       }
       entries = next;
       ready = true;
       publish();
-      return dropped;
+      return { ok: true };
+    },
+    refuseRestore(reason) {
+      restoreRefused = reason;
     },
     onSwap(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
   };
+}
+
+function notReady(serving: boolean, status: Readiness['status'], reason: string, incompleteSites: readonly IncompleteSite[]): Readiness {
+  return { ready: false, serving, status, reason, incompleteSites };
 }
 
 function emptyEntries(): Entries {

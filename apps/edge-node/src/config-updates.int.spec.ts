@@ -22,6 +22,7 @@ describe('edge configuration updates', () => {
       siteResource('s2', 'example.net', originB.url),
       credentialResource('c2', 's2', ['example.net'], netCert),
       trustResource('s2', {}, {}),
+      wafResource('s2', []),
     );
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { controlPlaneLink } from './control-plane-link.ts';
 import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
 import type { DeltaTransport } from './delta-transport.ts';
 import type { EdgeLogger } from './edge-logger.ts';
-import { lastKnownGoodFile, lastKnownGoodWriter, loadLastKnownGood } from './last-known-good.ts';
+import { lastKnownGoodFile, lastKnownGoodWriter, restoreLastKnownGood } from './last-known-good.ts';
 import { createOriginProxy, type OriginTimeouts } from './origin-proxy.ts';
 import type { BackoffPolicy } from './reconnect-backoff.ts';
 import { createRequestHandler } from './request-handler.ts';
@@ -60,14 +60,13 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const store = createConfigStore();
   const file = path.join(options.stateDir, lastKnownGoodFile);
-  const saved = await loadLastKnownGood(file);
+  const saved = await restoreLastKnownGood(store, file);
   let loadedFrom: EdgeStatus['loadedFrom'];
-  if (saved.status === 'loaded') {
-    const dropped = store.restore(saved.resources);
+  if (saved.status === 'restored') {
     loadedFrom = 'last-known-good';
-    log.info({ savedAt: saved.savedAt, dropped: dropped.map((e) => e.resourceName) }, 'serving last-known-good configuration');
-  } else if (saved.status === 'unreadable') {
-    log.warn({ reason: saved.reason }, 'last-known-good configuration unreadable; waiting for the control plane');
+    log.info({ savedAt: saved.savedAt }, 'serving last-known-good configuration');
+  } else if (saved.status === 'refused') {
+    log.warn({ reason: saved.reason }, 'last-known-good configuration refused whole; serving nothing until the control plane sends one');
   }
   const writer = lastKnownGoodWriter(
     file,

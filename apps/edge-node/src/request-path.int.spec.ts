@@ -160,7 +160,7 @@ describe('edge request path', () => {
       await world.server.push(revocationsResource('acct_1', [world.alice.serial]));
       const second = await request();
       expect(second).toMatchObject({ status: 403, reused: true, localPort: first.localPort });
-      await world.server.remove('revocations', 'revocations/acct_1');
+      await world.server.push(world.resources.accountRevocations);
       expect(await request()).toMatchObject({ status: 200, reused: true, localPort: first.localPort });
     } finally {
       agent.destroy();

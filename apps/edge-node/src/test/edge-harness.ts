@@ -9,7 +9,7 @@ import { startEdgeNode, type EdgeNode } from '../edge-node.ts';
 import type { OriginTimeouts } from '../origin-proxy.ts';
 import type { ServingLimits } from '../serving-limits.ts';
 import { FakeDiscoveryServer, memoryTransport } from './fake-discovery-server.ts';
-import { credentialResource, siteResource, trustResource, wafResource, type TypedResource } from './resources.ts';
+import { credentialResource, revocationsResource, siteResource, trustResource, wafResource, type TypedResource } from './resources.ts';
 import { createTestPki, type TestCertificate, type TestPki } from './test-pki.ts';
 
 /** What an origin saw of one request. */
@@ -74,6 +74,9 @@ export interface TestWorld {
     credential: TypedResource;
     trust: TypedResource;
     waf: TypedResource;
+    /** Empty revocation sets of the two bound CAs: a site is served only with every one (docs/edge-protocol.md). */
+    accountRevocations: TypedResource;
+    customRevocations: TypedResource;
   };
   remove(): Promise<void>;
 }
@@ -103,6 +106,8 @@ export async function createTestWorld(): Promise<TestWorld> {
       { 'api.example.com': ['acct_1'], 'custom.example.com': ['ca_custom'] },
     ),
     waf: wafResource('s1', [{ id: 'require-mtls', expression: mtlsRule, status: 403 }]),
+    accountRevocations: revocationsResource('acct_1', []),
+    customRevocations: revocationsResource('ca_custom', []),
   };
   const server = new FakeDiscoveryServer();
   await server.push(...Object.values(resources));
