@@ -383,3 +383,260 @@ describe('custom CA revocation: CRLs and serials revoked by hand', () => {
     expectError(await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/ca-bindings/${uploaded.id}`), 404, 'NotFound.CaCertificate');
   });
 });
+
+describe('custom CA CRLs fail closed: no upload un-revokes what the CA revoked', () => {
+  let t: TestApp;
+  let a: TestAccount;
+  let site: TestSite;
+  let dir: TempDir;
+  const url = () => `/v1/sites/${site.id}/client-ca-certificates`;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    a = await createAccount(t);
+    site = await createSite(t, a);
+    dir = new TempDir();
+  });
+  afterAll(async () => {
+    await t?.close();
+    dir?.remove();
+  });
+
+  /** A CRL (PEM) of `ca` with `-crldays`, optionally with extra `-crlexts` lines. */
+  function gencrl(ca: OpensslCa, days: number): string {
+    const out = dir.fresh('.crl');
+    openssl(['ca', '-config', ca.config, '-gencrl', '-crldays', String(days), '-crlexts', 'crl_ext', '-out', out]);
+    return fs.readFileSync(out, 'utf8');
+  }
+
+  /** `openssl ca`'s index as lines, to mark entries valid again as an issuer dropping them would. */
+  function unrevoke(name: string, serialNumber: string): void {
+    const lines = dir.text(`${name}.index`).split('\n');
+    const serialField = serialNumber.toUpperCase().padStart(2, '0');
+    dir.write(
+      `${name}.index`,
+      lines
+        .map((line) => {
+          const [, expiry, , serial, file, subject] = line.split('\t');
+          return serial?.replace(/^0+/, '') === serialField.replace(/^0+/, '') ? ['V', expiry, '', serial, file, subject].join('\t') : line;
+        })
+        .join('\n'),
+    );
+  }
+
+  it('refuses an expired CRL (Crl.Expired) and one not valid yet (Crl.NotYetValid); the held CRL and its revocations stay', async () => {
+    const ca = await makeCa('Expiry CA');
+    const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
+    const crlUrl = `${url()}/${uploaded.id}/crl`;
+    const leaf = await issueFrom(ca, 'revoked-leaf');
+    const current = new OpensslCa(dir, 'expiry-ca', ca.certificatePem, ca.privateKeyPem);
+    current.revoke(leaf.certificatePem);
+    const held = await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: gencrl(current, 30) });
+    expect(held.status, JSON.stringify(held.body)).toBe(200);
+    expect(held.body).toMatchObject({ crlNumber: '4096', revokedCount: 1 });
+
+    // Ten days on, the held CRL (30 days) is still in force. A CRL with a higher number that
+    // no longer lists the leaf, but whose 7 days are over, used to replace it.
+    const later = await buildTestApp({ store: t.store, now: () => new Date(Date.now() + 10 * dayMs) });
+    try {
+      const stale = new OpensslCa(dir, 'expiry-ca-stale', ca.certificatePem, ca.privateKeyPem, 5000).crl();
+      const s = await snapshot(t, a);
+      const refused = await call(later.app, a.apiKey, 'PUT', crlUrl, { crl: stale });
+      expectError(refused, 422, 'Crl.Expired');
+      expect(refused.body.message).toContain('nextUpdate');
+      await s.expectUnchanged();
+      const got = await call(later.app, a.apiKey, 'GET', crlUrl);
+      expect(got.body).toEqual(held.body);
+      expect((await t.store.get('customCaCrl', uploaded.id))?.data.revokedSerials).toEqual([leaf.serialNumber]);
+    } finally {
+      await later.close();
+    }
+
+    const earlier = await buildTestApp({ store: t.store, now: () => new Date(Date.now() - dayMs) });
+    try {
+      const s = await snapshot(t, a);
+      expectError(await call(earlier.app, a.apiKey, 'PUT', crlUrl, { crl: gencrl(current, 30) }), 422, 'Crl.NotYetValid');
+      await s.expectUnchanged();
+    } finally {
+      await earlier.close();
+    }
+  });
+
+  it('refuses a negative CRL number (Crl.InvalidNumber), as a first CRL and over a held one', async () => {
+    const ca = await makeCa('Negative CA');
+    const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
+    const crlUrl = `${url()}/${uploaded.id}/crl`;
+    const numbered = new OpensslCa(dir, 'negative-ca', ca.certificatePem, ca.privateKeyPem);
+    // openssl ca refuses a negative crlnumber file but writes a cRLNumber given as DER:
+    // -32768, which read as unsigned was 32768, "newer" than the CA's real CRLs.
+    const config = dir.write(
+      'negative-ca-raw.cnf',
+      [
+        ...dir
+          .text('negative-ca.cnf')
+          .split('\n')
+          .filter((l) => !l.startsWith('crlnumber=')),
+        '[negative]',
+        '2.5.29.20=DER:02:02:80:00',
+      ].join('\n'),
+    );
+    const negativeFile = dir.fresh('.crl');
+    openssl(['ca', '-config', config, '-gencrl', '-crlexts', 'negative', '-out', negativeFile]);
+    const negative = fs.readFileSync(negativeFile, 'utf8');
+    expect(openssl(['crl', '-in', negativeFile, '-noout', '-crlnumber'])).toContain('-');
+
+    const s = await snapshot(t, a);
+    expectError(await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: negative }), 422, 'Crl.InvalidNumber');
+    await s.expectUnchanged();
+    expectError(await call(t.app, a.apiKey, 'GET', crlUrl), 404, 'NotFound.Crl');
+
+    numbered.revoke((await issueFrom(ca, 'leaf')).certificatePem);
+    expect((await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: numbered.crl() })).status).toBe(200);
+    const s2 = await snapshot(t, a);
+    expectError(await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: negative }), 422, 'Crl.InvalidNumber');
+    await s2.expectUnchanged();
+    expect((await call(t.app, a.apiKey, 'GET', crlUrl)).body).toMatchObject({ crlNumber: '4096', revokedCount: 1 });
+  });
+
+  it('keeps a serial revoked for good when a newer CRL drops it, and lets a newer CRL release a hold', async () => {
+    const ca = await makeCa('Hold CA');
+    const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
+    const crlUrl = `${url()}/${uploaded.id}/crl`;
+    const issuer = new OpensslCa(dir, 'hold-ca', ca.certificatePem, ca.privateKeyPem);
+    const compromised = await issueFrom(ca, 'compromised');
+    const held = await issueFrom(ca, 'on-hold');
+    openssl([
+      'ca',
+      '-config',
+      issuer.config,
+      '-revoke',
+      dir.write('compromised.pem', compromised.certificatePem),
+      '-crl_reason',
+      'keyCompromise',
+    ]);
+    openssl([
+      'ca',
+      '-config',
+      issuer.config,
+      '-revoke',
+      dir.write('on-hold.pem', held.certificatePem),
+      '-crl_hold',
+      'holdInstructionReject',
+    ]);
+    const first = await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: issuer.crl() });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.revokedCount).toBe(2);
+
+    // The issuer drops both entries: the hold is released; the compromised key is not forgiven.
+    unrevoke('hold-ca', compromised.serialNumber);
+    unrevoke('hold-ca', held.serialNumber);
+    const second = await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: issuer.crl() });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(second.body).toMatchObject({ crlNumber: '4097', revokedCount: 1 });
+    expect(openssl(['crl', '-in', dir.write('second.crl', second.body.crl), '-noout', '-text'])).toContain('No Revoked Certificates');
+    expect((await t.store.get('customCaCrl', uploaded.id))?.data.revokedSerials).toEqual([compromised.serialNumber]);
+  });
+
+  it('takes a 200,000-entry CRL made by openssl ca -gencrl (about 9 MB of PEM), and its serials are revoked', async () => {
+    const ca = await makeCa('Big CRL CA');
+    const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
+    const crlUrl = `${url()}/${uploaded.id}/crl`;
+    const revokedLeaf = await issueFrom(ca, 'in the big CRL');
+    const validLeaf = await issueFrom(ca, 'not in it');
+    const issuer = new OpensslCa(dir, 'big-ca', ca.certificatePem, ca.privateKeyPem);
+    // openssl ca's database, written directly (issuing 200,000 certificates would take minutes):
+    // 199,999 20-octet serials and the real leaf's, each revoked for keyCompromise.
+    const count = 200_000;
+    const serial = (i: number) => `5a${'c3'.repeat(15)}${i.toString(16).padStart(8, '0')}`;
+    const lines = [`R\t300101000000Z\t251201000000Z,keyCompromise\t${revokedLeaf.serialNumber.toUpperCase()}\tunknown\t/CN=in the big CRL`];
+    for (let i = 1; i < count; i++)
+      lines.push(`R\t300101000000Z\t251201000000Z,keyCompromise\t${serial(i).toUpperCase()}\tunknown\t/CN=c${i}`);
+    dir.write('big-ca.index', `${lines.join('\n')}\n`);
+    const pem = issuer.crl();
+    expect(pem.length).toBeGreaterThan(9_000_000);
+
+    const started = performance.now();
+    const answer = await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: pem });
+    const elapsed = performance.now() - started;
+    expect(answer.status, JSON.stringify(answer.body).slice(0, 500)).toBe(200);
+    expect(answer.body).toMatchObject({ crlNumber: '4096', revokedCount: count });
+    // Seconds, not minutes, on a shared machine (about 2 s here); a backtracking regex overflowed the stack.
+    expect(elapsed).toBeLessThan(30_000);
+    const stored = (await t.store.get('customCaCrl', uploaded.id))!.data;
+    expect(stored.revokedSerials).toHaveLength(count);
+    expect(new Set(stored.revokedSerials).has(serial(count - 1))).toBe(true);
+
+    // What an edge decides, through the rule tester: the CRL's leaf is revoked, the other is not.
+    expect((await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${uploaded.id}`, { hostnames: [site.name] })).status).toBe(
+      200,
+    );
+    const facts = async (certificatePem: string) =>
+      (
+        await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules/test`, {
+          expression: 'ssl.client_cert.revoked',
+          request: { host: site.name, certificatePem },
+        })
+      ).body.clientCert;
+    expect(await facts(revokedLeaf.certificatePem)).toMatchObject({ chainVerified: true, revoked: true, error: 'revoked' });
+    expect(await facts(validLeaf.certificatePem)).toMatchObject({ chainVerified: true, revoked: false, error: '' });
+  }, 120_000);
+
+  it('does not verify a CA certificate presented as a client certificate (not_client_certificate)', async () => {
+    const ca = await makeCa('Parent CA');
+    const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
+    expect(
+      (await call(t.app, a.apiKey, 'PUT', `/v1/sites/${site.id}/ca-bindings/${uploaded.id}`, { hostnames: [`ca.${site.name}`] })).status,
+    ).toBe(200);
+    // A sub-CA the bound CA issued, keyUsage and EKU allowing client authentication: only CA:TRUE differs.
+    dir.write('parent.pem', ca.certificatePem);
+    dir.write('parent.key', ca.privateKeyPem);
+    const issue = (name: string, basicConstraints: string) => {
+      openssl([
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        dir.path(`${name}.key`),
+        '-out',
+        dir.path(`${name}.csr`),
+        '-subj',
+        `/CN=${name}`,
+      ]);
+      dir.write(
+        `${name}.ext`,
+        `[ext]\nbasicConstraints=critical,${basicConstraints}\nkeyUsage=critical,digitalSignature,keyCertSign\nextendedKeyUsage=clientAuth\n`,
+      );
+      openssl([
+        'x509',
+        '-req',
+        '-in',
+        dir.path(`${name}.csr`),
+        '-CA',
+        dir.path('parent.pem'),
+        '-CAkey',
+        dir.path('parent.key'),
+        '-CAcreateserial',
+        '-days',
+        '5',
+        '-extfile',
+        dir.path(`${name}.ext`),
+        '-extensions',
+        'ext',
+        '-out',
+        dir.path(`${name}.pem`),
+      ]);
+      return dir.text(`${name}.pem`);
+    };
+    const answer = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules/test`, {
+      expression: 'not ssl.client_cert.verified',
+      request: { host: `ca.${site.name}`, certificatePem: issue('sub-ca', 'CA:TRUE') },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.clientCert).toMatchObject({ presented: true, chainVerified: false, error: 'not_client_certificate' });
+    expect(answer.body.decision).toMatchObject({ action: 'block', ruleId: 'test' });
+  });
+});
