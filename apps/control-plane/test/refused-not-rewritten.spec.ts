@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/domain/api-error.ts';
+import { makeCa } from './support/pki.ts';
 import {
   buildTestApp,
   call,
@@ -171,6 +172,53 @@ describe('input refused, not rewritten', () => {
       expectError(await call(t.app, a.apiKey, 'POST', url, { pkcs12Password: 'password\uD800' }), 400, 'InvalidParameter.Pkcs12Password');
       expect((await certificates()).body).toEqual(before);
       await s.expectUnchanged();
+    });
+  });
+
+  describe('names people give', () => {
+    const notText = [
+      ['a lone high surrogate', 'name\uD800'],
+      ['a lone low surrogate', '\uDC00name'],
+      ['a C1 control', 'name\u0085'],
+      ['DEL', 'na\u007fme'],
+    ] as const;
+
+    it.each(notText)('refuses %s in account, API key, custom CA and WAF rule names: InvalidParameter.Name', async (_label, name) => {
+      const ca = (await makeCa('Names CA')).certificatePem;
+      const s = await snapshot(t, a);
+      const rulesBefore = (await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/waf-rules`)).body;
+      const casBefore = (await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/client-ca-certificates`)).body;
+      expectError(await call(t.app, t.adminToken, 'POST', '/v1/accounts', { name }), 400, 'InvalidParameter.Name');
+      expectError(await call(t.app, a.apiKey, 'POST', `/v1/accounts/${a.accountId}/api-keys`, { name }), 400, 'InvalidParameter.Name');
+      expectError(
+        await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/client-ca-certificates`, { certificate: ca, name }),
+        400,
+        'InvalidParameter.Name',
+      );
+      expectError(
+        await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, { name, expression: 'http.host eq "x.example"' }),
+        400,
+        'InvalidParameter.Name',
+      );
+      expect((await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/waf-rules`)).body).toEqual(rulesBefore);
+      expect((await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/client-ca-certificates`)).body).toEqual(casBefore);
+      await s.expectUnchanged();
+    });
+
+    it('refuses a lone surrogate in a block body (it would be sent as U+FFFD): Waf.BadRule, no rule stored', async () => {
+      const before = (await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/waf-rules`)).body;
+      const answer = await call(t.app, a.apiKey, 'POST', `/v1/sites/${site.id}/waf-rules`, {
+        expression: 'http.host eq "x.example"',
+        action: { type: 'block', status: 403, body: 'denied \uD800' },
+      });
+      expectError(answer, 400, 'Waf.BadRule');
+      expect((await call(t.app, a.apiKey, 'GET', `/v1/sites/${site.id}/waf-rules`)).body).toEqual(before);
+    });
+
+    it('still takes names with any printable text, emoji included', async () => {
+      const answer = await call(t.app, a.apiKey, 'POST', `/v1/accounts/${a.accountId}/api-keys`, { name: 'déploiement 🚀 «prod»' });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      expect(answer.body.key.name).toBe('déploiement 🚀 «prod»');
     });
   });
 

@@ -180,6 +180,8 @@ function checkShape(definition: RuleDefinition): string | undefined {
       if (body !== undefined && (typeof body !== 'string' || body.length > WAF_LIMITS.maxResponseBodyLength)) {
         return `block body must be a string of at most ${WAF_LIMITS.maxResponseBodyLength} characters`;
       }
+      // Sent as UTF-8: a lone surrogate would reach the client as U+FFFD, not as written.
+      if (typeof body === 'string' && !body.isWellFormed()) return 'block body must be well-formed text (no lone surrogates)';
       // The content type becomes a response header: no control characters, so no header injection.
       if (contentType !== undefined && (typeof contentType !== 'string' || !contentTypePattern.test(contentType))) {
         return 'block content type must be 1 to 256 printable ASCII characters';

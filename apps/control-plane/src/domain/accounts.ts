@@ -132,12 +132,13 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
 export type AccountsService = ReturnType<typeof accountsService>;
 
 /**
- * The rule for names people give (accounts, API keys, custom CAs): 1–128 characters, no
- * control characters. Checked here, not only by the HTTP schemas, so every API (RPC, gRPC)
- * keeps it. Throws `InvalidParameter.Name`.
+ * The rule for names people give (accounts, API keys, custom CAs, join tokens, WAF rules):
+ * 1–128 characters (code points, as the HTTP schemas count), no control characters (C0, DEL,
+ * C1), well-formed text (a lone surrogate would reach storage as U+FFFD). Checked here, not
+ * only by the HTTP schemas, so every API (RPC, gRPC) keeps it. Throws `InvalidParameter.Name`.
  */
 export function checkName(name: string): void {
-  if (!/^[^\u0000-\u001f\u007f]{1,128}$/.test(name)) throw new ApiError('InvalidParameter.Name');
+  if (!name.isWellFormed() || !/^\P{Cc}{1,128}$/u.test(name)) throw new ApiError('InvalidParameter.Name');
 }
 
 /** Throws `Auth.AdminOnly` unless the caller is the administrator. */

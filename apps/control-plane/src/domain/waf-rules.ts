@@ -3,7 +3,7 @@ import type { WafAction, WafRule, WafRuleset } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import type { Stored } from '../store/store.ts';
-import { accountOf } from './accounts.ts';
+import { accountOf, checkName } from './accounts.ts';
 import { ApiError } from './api-error.ts';
 import { commit, withRetry } from './commit.ts';
 import { newId } from './ids.ts';
@@ -104,6 +104,8 @@ export function wafRulesService(deps: Deps) {
 
     /** Adds a rule at `position` (0-based; default last). */
     async create(caller: Caller, siteId: string, input: WafRuleInput, position?: number): Promise<SavedRule> {
+      // The empty name is "no name".
+      if (input.name) checkName(input.name);
       const id = newId('wafRule');
       const { rules, warnings } = await update(caller, siteId, 'WafRule.Create', id, (current, now) => {
         const rule: WafRule = {
@@ -123,6 +125,7 @@ export function wafRulesService(deps: Deps) {
 
     /** Changes the given fields of a rule (enable/disable is `{ enabled }`). */
     async update(caller: Caller, siteId: string, ruleId: string, input: Partial<WafRuleInput>): Promise<SavedRule> {
+      if (input.name) checkName(input.name);
       const { rules, warnings } = await update(caller, siteId, 'WafRule.Update', ruleId, (current, now) => {
         requireRule(current, ruleId);
         return current.map((rule) =>
