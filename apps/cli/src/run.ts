@@ -58,7 +58,7 @@ function splitCommandWords(argv: readonly string[]): { words: string[]; rest: st
 type Resolved =
   | { kind: 'top' }
   | { kind: 'group'; group: CommandGroup }
-  | { kind: 'command'; command: Command; group?: CommandGroup; positionals: string[] };
+  | { kind: 'command'; command: Command; group?: CommandGroup; positionals: string[]; byDefault?: boolean };
 
 /** The command the words name; a word that is no verb of a group with a default command is its argument. */
 function resolve(words: readonly string[]): Resolved {
@@ -69,7 +69,9 @@ function resolve(words: readonly string[]): Resolved {
   if (!isGroup(entry)) return { kind: 'command', command: entry, positionals: words.slice(1) };
   if (second === undefined) {
     const fallback = entry.commands.find((c) => c.name === entry.defaultCommand);
-    return fallback ? { kind: 'command', command: fallback, group: entry, positionals: [] } : { kind: 'group', group: entry };
+    return fallback
+      ? { kind: 'command', command: fallback, group: entry, positionals: [], byDefault: true }
+      : { kind: 'group', group: entry };
   }
   const command = entry.commands.find((c) => c.name === second);
   if (!command) throw new UsageError(`unknown verb "${second}" for ${entry.name}; verbs: ${entry.commands.map((c) => c.name).join(', ')}`);
@@ -96,7 +98,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     helpHint = `portcullis ${group ? `${group.name} ` : ''}${command.name} --help`;
     const parsed = parseCommandLine(command, [...target.positionals, ...rest]);
     if (parsed.values['help'] === true) {
-      io.stdout(commandHelp(command, group));
+      // `portcullis audit --help` describes the group, whose help names its default verb.
+      io.stdout(target.byDefault && group ? groupHelp(group) : commandHelp(command, group));
       return exitCode.ok;
     }
     const chosen = (parsed.values['output'] as string | undefined) ?? 'table';

@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInMemory } from './test/memory-io.ts';
+
+/**
+ * The CLI's side of the contract, with a local HTTP server standing in for the control plane so
+ * the requests it sends (and does not send) can be counted and odd answers produced.
+ */
+describe('run', () => {
+  const seen: { method: string; url: string; authorization: string | undefined; body: string }[] = [];
+  let answer: (res: http.ServerResponse) => void = (res) => res.writeHead(204).end();
+  let server: http.Server;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, body });
+        answer(res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    env = {
+      PORTCULLIS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      PORTCULLIS_API_KEY: 'pk_test',
+      PORTCULLIS_PROFILE: '/nonexistent/profile.json',
+    };
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends nothing on a usage error (revoke without --confirm, bad values, missing arguments)', async () => {
+    seen.length = 0;
+    for (const argv of [
+      ['certs', 'revoke', '--site', 's', 'cc_1'],
+      ['certs', 'create', '--site', 's', '--validity-days', '0'],
+      ['certs', 'create', '--site', 's', '--p12'],
+      ['certs', 'get', '--site', 's'],
+      ['rules', 'create', '--site', 's'],
+      ['rules', 'create', '--site', 's', '--expression', 'ssl', '--action', 'log', '--status', '403'],
+      ['bindings', 'set', '--site', 's', 'a.test', '--none'],
+      ['sites', 'update', 'site_1'],
+      ['certs', 'list', '--site', 's', '--page', '501'],
+    ]) {
+      const result = await runInMemory(argv, env);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr, argv.join(' ')).toMatch(/^portcullis: /);
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('sends the bearer key, percent-encodes ids, and shows a 204 as done', async () => {
+    seen.length = 0;
+    answer = (res) => res.writeHead(204).end();
+    const result = await runInMemory(['certs', 'delete', '--site', 'a/b', 'c?d'], env);
+    expect(result.code).toBe(0);
+    expect(seen).toEqual([
+      { method: 'DELETE', url: '/v1/sites/a%2Fb/client-certificates/c%3Fd', authorization: 'Bearer pk_test', body: '' },
+    ]);
+    expect(result.stderr).toBe('deleted client certificate c?d\n');
+  });
+
+  it('revoke --confirm sends the confirmation the API requires', async () => {
+    seen.length = 0;
+    answer = (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'cc_1', status: 'revoked' }));
+    const result = await runInMemory(['certs', 'revoke', '--site', 's', 'cc_1', '--confirm'], env);
+    expect(result.code).toBe(0);
+    expect(seen.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
+      ['POST', '/v1/sites/s/client-certificates/cc_1/revoke', { confirm: true }],
+    ]);
+  });
+
+  it('an answer that is not the API error body is Response.Unexpected, exit 1', async () => {
+    answer = (res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+    const result = await runInMemory(['sites', 'list'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Response.Unexpected');
+    expect(result.stderr).toContain('answered 502');
+  });
+
+  it('fetches every page in order, with progress only when stderr is a terminal', async () => {
+    seen.length = 0;
+    answer = (res) => {
+      const url = new URL(seen.at(-1)!.url, 'http://x');
+      const page = Number(url.searchParams.get('pageNumber'));
+      const items = page <= 2 ? [{ id: `site_${page}`, name: `s${page}.test` }] : [];
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ totalCount: 2, pageNumber: page, pageSize: 1, items }));
+    };
+    const quiet = await runInMemory(['sites', 'list', '--page-size', '1', '-o', 'json'], env);
+    expect(JSON.parse(quiet.stdout)['items'].map((s: { id: string }) => s.id)).toEqual(['site_1', 'site_2']);
+    expect(quiet.stderr).toBe('');
+    expect(seen.map((r) => r.url)).toEqual(['/v1/sites?pageNumber=1&pageSize=1', '/v1/sites?pageNumber=2&pageSize=1']);
+    const loud = await runInMemory(['sites', 'list', '--page-size', '1'], env, { stderrIsTerminal: true });
+    expect(loud.stderr).toContain('fetching sites: 1 of 2');
+    expect(loud.stderr).toContain('fetching sites: 2 of 2');
+    expect(loud.stderr.endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('never prints the configured key, not even in errors', async () => {
+    answer = (res) =>
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ code: 'Auth.InvalidKey', message: 'The API key is not valid or has been revoked.', requestId: 'req_1' }));
+    const result = await runInMemory(['config'], env);
+    expect(result.stdout).toMatch(/api key from:\s+environment/);
+    const refused = await runInMemory(['sites', 'list'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('portcullis: Auth.InvalidKey: The API key is not valid or has been revoked. (request req_1)\n');
+    expect(result.stdout + result.stderr + refused.stdout + refused.stderr).not.toContain('pk_test');
+  });
+});
