@@ -1,21 +1,16 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
-import type { ConfigStore } from './config-store.ts';
+import type { ConfigStore, Readiness } from './config-store.ts';
 import type { DeltaStreamStatus } from './delta-stream.ts';
-
-/** Whether the edge serves a complete, intact configuration, and if not why (what /readyz answers). */
-export interface EdgeReadiness {
-  readonly ready: boolean;
-  /** One line for humans; '' when ready. */
-  readonly reason: string;
-}
 
 /** What /status reports. */
 export interface EdgeStatus {
   readonly nodeId: string;
   /** A complete, intact configuration is served (from the control plane or last-known-good): /readyz. */
   readonly ready: boolean;
+  /** The store's readiness code (config-store.ts `Readiness`): `ready`, `waiting-for-control-plane`, … */
+  readonly readiness: Readiness['status'];
   /** Why not, when not ready. */
   readonly notReadyReason: string | undefined;
   readonly generation: number | undefined;
@@ -37,7 +32,6 @@ export interface AdminSources {
   readonly store: ConfigStore;
   streams(): readonly DeltaStreamStatus[];
   loadedFrom(): EdgeStatus['loadedFrom'];
-  readiness(): EdgeReadiness;
 }
 
 /** The status document from its sources. */
@@ -50,10 +44,11 @@ export function edgeStatus(sources: AdminSources): EdgeStatus {
       return [type, { count: Object.keys(versions).length, versions }];
     }),
   ) as unknown as EdgeStatus['resources'];
-  const readiness = sources.readiness();
+  const readiness = store.readiness;
   return {
     nodeId: sources.nodeId,
     ready: readiness.ready,
+    readiness: readiness.status,
     notReadyReason: readiness.ready ? undefined : readiness.reason,
     generation: store.current?.generation,
     loadedFrom: sources.loadedFrom(),
@@ -74,8 +69,9 @@ function largest(values: readonly (number | undefined)[]): number | undefined {
  * The admin listener (bind it to loopback or a private network), for orchestrators, load
  * balancers and operators:
  * - `GET /healthz`: liveness. 200 `ok` whenever the process answers at all.
- * - `GET /readyz`: readiness. 200 `{"ready":true}` while a complete, intact configuration is
- *   served; 503 `{"ready":false,"reason":…}` before one is, or while it is not. An edge that
+ * - `GET /readyz`: readiness (the config store's). 200 `{"ready":true}` while a complete,
+ *   intact configuration is served; 503 `{"ready":false,"status":…,"reason":…}` before one
+ *   is, or while it is not (`status` is a stable code, see `Readiness`). An edge that
  *   lost its control plane but serves its last configuration stays ready (static stability);
  *   /status shows how old that configuration is.
  * - `GET /status`: the status document (JSON): node id, versions held per type, per stream
@@ -89,8 +85,8 @@ export async function startAdminServer(sources: AdminSources, host: string, port
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'method not allowed\n');
     if (path === '/healthz') return reply(res, 200, 'text/plain', 'ok\n');
     if (path === '/readyz') {
-      const { ready, reason } = sources.readiness();
-      return reply(res, ready ? 200 : 503, 'application/json', `${JSON.stringify(ready ? { ready } : { ready, reason })}\n`);
+      const { ready, status, reason } = sources.store.readiness;
+      return reply(res, ready ? 200 : 503, 'application/json', `${JSON.stringify(ready ? { ready } : { ready, status, reason })}\n`);
     }
     if (path === '/status') return reply(res, 200, 'application/json', `${JSON.stringify(edgeStatus(sources), null, 2)}\n`);
     return reply(res, 404, 'text/plain', 'not found\n');

@@ -147,7 +147,7 @@ describe('edge configuration updates', () => {
     try {
       const waiting = await fetchText(edge.edge.adminPort, '/readyz');
       expect(waiting.status).toBe(503);
-      expect(JSON.parse(waiting.body)).toMatchObject({ ready: false, reason: expect.any(String) });
+      expect(JSON.parse(waiting.body)).toMatchObject({ ready: false, status: 'waiting-for-control-plane', reason: expect.any(String) });
       expect(await fetchText(edge.edge.adminPort, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
       expect((await curl(edge.edge.httpsPort, 'www.example.com', '/', { cacert: world.pki.serverCaFile })).status).toBe(0);
       edge.transport!.available = true;

@@ -113,7 +113,6 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     store,
     streams: () => streams.map((s) => s.status()),
     loadedFrom: () => loadedFrom,
-    readiness: () => (store.current ? { ready: true, reason: '' } : { ready: false, reason: 'no configuration yet' }),
   };
   const admin = await startAdminServer(sources, options.adminHost, options.adminPort);
   log.info(
