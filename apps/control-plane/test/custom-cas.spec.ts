@@ -402,14 +402,14 @@ describe('custom CA CRLs fail closed: no upload un-revokes what the CA revoked',
     dir?.remove();
   });
 
-  /** A CRL (PEM) of `ca` with `-crldays`, optionally with extra `-crlexts` lines. */
+  /** A CRL (PEM) of `ca` valid for `days` days. */
   function gencrl(ca: OpensslCa, days: number): string {
     const out = dir.fresh('.crl');
     openssl(['ca', '-config', ca.config, '-gencrl', '-crldays', String(days), '-crlexts', 'crl_ext', '-out', out]);
     return fs.readFileSync(out, 'utf8');
   }
 
-  /** `openssl ca`'s index as lines, to mark entries valid again as an issuer dropping them would. */
+  /** Marks a serial valid again in `openssl ca`'s index, as an issuer dropping the entry would. */
   function unrevoke(name: string, serialNumber: string): void {
     const lines = dir.text(`${name}.index`).split('\n');
     const serialField = serialNumber.toUpperCase().padStart(2, '0');
