@@ -39,8 +39,9 @@ function occurrences(rawHeaders: readonly string[], name: string): number {
  * Handles one request on a connection the TLS front accepted, against one snapshot read at
  * its start:
  * 0. The head must be one the edge can read one way only: at most `maxHeaderFields` fields
- *    (else 431), at most one Host (RFC 9112 §3.2, else 400), an origin-form target (else 400);
- *    each of these refusals closes the connection.
+ *    (else 431), at most one Host (RFC 9112 §3.2, else 400), an origin-form target (else 400),
+ *    a Host that is a hostname (no userinfo, path or address; else 400); each of these
+ *    refusals closes the connection.
  * 1. Host (or the SNI when absent) must be a hostname; on a connection whose name has mTLS,
  *    or to a Host that has mTLS, Host must equal the SNI, else 421 (as nginx does): the
  *    certificate was checked for the SNI's CAs only, and a client must not reuse one
@@ -87,7 +88,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
     if (!url.startsWith('/')) return refuseHead(400, 'Only origin-form request targets are served.');
     const hostHeader = req.headers.host;
     const host = hostHeader === undefined ? state.serverName : normaliseHost(hostHeader);
-    if (host === undefined) return refuse(400, 'The Host header is not a hostname.', undefined);
+    if (host === undefined) return refuseHead(400, 'The Host header is not a hostname.');
     const sni = snapshot.tlsFor(state.serverName);
     if (!sni) {
       res.shouldKeepAlive = false;

@@ -39,6 +39,10 @@ export function createServerContext(
     key: material.keyPem,
     minVersion: 'TLSv1.2',
     sessionIdContext: createHash('sha256').update(cacheKey).digest('hex').slice(0, 32),
-    ...(mutual ? { ca: [...clientCaPems], secureOptions: constants.SSL_OP_NO_TICKET } : {}),
+    // No renegotiation (TLS 1.2): it would let a client swap its certificate under facts
+    // computed once per connection, and cost a handshake at will. Node's own guard against it
+    // only works for sockets a tls.Server made, not for the edge's (tls-front.ts).
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (mutual ? constants.SSL_OP_NO_TICKET : 0),
+    ...(mutual ? { ca: [...clientCaPems] } : {}),
   });
 }

@@ -31,9 +31,8 @@ const unrecognizedName = Buffer.from([21, 3, 3, 0, 2, 2, 112]);
  * missing or bad certificate never aborts the handshake; it becomes facts for the WAF.
  * ALPN offers http/1.1 only: no HTTP/2, so a client cannot coalesce requests for several
  * hostnames (with different CAs) onto one connection. An unknown server name, or none, is
- * refused with an unrecognized_name alert. Client-initiated renegotiation (TLS 1.2) closes the
- * connection: it would let a client change its certificate under facts computed once, and
- * costs the edge a handshake per request. Every connection is watched by the connection
+ * refused with an unrecognized_name alert (renegotiation is off in every context,
+ * secure-contexts.ts). Every connection is watched by the connection
  * deadlines (total time for the ClientHello, the handshake, request heads and idle time, a
  * minimum body rate) and counts against the connection cap (connection-deadlines.ts).
  */
@@ -71,7 +70,6 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
         rejectUnauthorized: false,
         ALPNProtocols: ['http/1.1'],
       });
-      secure.disableRenegotiation();
       attachConnectionState(secure, serverName, choice.trust !== undefined, watch);
       watch.handshakeStarted(secure);
       secure.once('secure', () => watch.secured());
