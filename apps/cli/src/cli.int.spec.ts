@@ -193,6 +193,106 @@ describe('portcullis against a real control plane', () => {
     expect(reordered['rules'].map((r: Json) => r['id'])).toEqual([...ids].reverse());
   });
 
+  it('cas: upload your own CA, bind it, upload its CRL (DER), revoke a serial by hand, delete; the account CA verifies issued certificates', async () => {
+    const pki = path.join(dir, 'own-ca');
+    mkdirSync(pki);
+    const at = (name: string) => path.join(pki, name);
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      at('ca.key'),
+      '-out',
+      at('ca.crt'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Partner CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
+    writeFileSync(at('index.txt'), '');
+    writeFileSync(at('crlnumber'), '07\n');
+    writeFileSync(
+      at('ca.cnf'),
+      `[ca]\ndefault_ca = own\n[own]\ndatabase = ${at('index.txt')}\ncrlnumber = ${at('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 7\n`,
+    );
+    openssl('ca', '-config', at('ca.cnf'), '-gencrl', '-keyfile', at('ca.key'), '-cert', at('ca.crt'), '-out', at('crl.pem'));
+    openssl('crl', '-in', at('crl.pem'), '-outform', 'DER', '-out', at('crl.der'));
+
+    const uploaded = json(await cli('cas', 'upload', '--site', siteId, '--cert', at('ca.crt'), '--name', 'Partner CA', '-o', 'json'));
+    const caId = uploaded['id'] as string;
+    expect(uploaded).toMatchObject({ name: 'Partner CA', type: 'upload', commonName: 'Partner CA' });
+    expect(json(await cli('cas', 'list', '--site', siteId, '-o', 'json'))['items'].map((c: Json) => c['id'])).toEqual([caId]);
+    const pem = await cli('cas', 'get', '--site', siteId, caId, '--pem');
+    expect(openssl('x509', '-in', at('ca.crt'), '-noout', '-fingerprint', '-sha256')).toBe(
+      execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], { input: pem.stdout, encoding: 'utf8' }),
+    );
+
+    expect((await cli('bindings', 'set', '--site', siteId, '--ca', caId, 'partner.example.com')).code).toBe(0);
+    expect((await api(`sites/${siteId}/ca-bindings/${caId}`))['hostnames']).toEqual(['partner.example.com']);
+
+    const crl = json(await cli('cas', 'crl', '--site', siteId, caId, '--upload', at('crl.der'), '-o', 'json'));
+    expect(crl).toMatchObject({ caId, revokedCount: 0 });
+    expect(BigInt(`0x${crl['crlNumber']}`)).toBe(7n);
+    expect((await cli('cas', 'crl', '--site', siteId, caId)).stdout).toMatch(/revoked:\s+0/);
+
+    expect((await cli('cas', 'revoke-serial', '--site', siteId, caId, '7A1B', '--reason', 'lost laptop')).code).toBe(0);
+    const revocations = json(await cli('cas', 'revocations', '--site', siteId, caId, '-o', 'json'));
+    expect(revocations['items']).toEqual([expect.objectContaining({ serialNumber: '7a1b', source: 'manual', reason: 'lost laptop' })]);
+    expect((await cli('cas', 'unrevoke-serial', '--site', siteId, caId, '7a1b')).code).toBe(0);
+    expect((await api(`sites/${siteId}/client-ca-certificates/${caId}/revocations`))['totalCount']).toBe(0);
+
+    expect((await cli('cas', 'delete', '--site', siteId, caId)).code).toBe(0);
+    expect((await api(`sites/${siteId}/client-ca-certificates`))['totalCount']).toBe(0);
+
+    const accountCa = await cli('cas', 'account', '--pem');
+    expect(accountCa.code).toBe(0);
+    writeFileSync(at('account-ca.pem'), accountCa.stdout);
+    expect(openssl('verify', '-CAfile', at('account-ca.pem'), path.join(dir, 'out', 'alice.crt'))).toContain(': OK');
+  });
+
+  it('server-certs: upload a leaf for the site, list it, delete it', async () => {
+    const at = (name: string) => path.join(dir, name);
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      at('server.key'),
+      '-out',
+      at('server.crt'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=example.com',
+      '-addext',
+      'subjectAltName=DNS:example.com,DNS:*.example.com',
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+    );
+    const uploaded = json(
+      await cli('server-certs', 'upload', '--site', siteId, '--cert', at('server.crt'), '--key', at('server.key'), '-o', 'json'),
+    );
+    expect(uploaded['hostnames']).toEqual(['example.com', '*.example.com']);
+    expect(uploaded['privateKey']).toBeUndefined();
+    const listed = await cli('server-certs', 'list', '--site', siteId);
+    expect(listed.stdout).toContain(uploaded['id']);
+    expect((await cli('server-certs', 'delete', '--site', siteId, uploaded['id'])).code).toBe(0);
+    expect((await api(`sites/${siteId}/server-certificates`))['totalCount']).toBe(0);
+  });
+
   it('certs revoke needs --confirm (exit 2, nothing changed); with it the certificate is revoked; activate brings it back', async () => {
     const created = json(await cli('certs', 'create', '--site', siteId, '--common-name', 'carol', '-o', 'json'));
     const id = created['certificate']['id'] as string;
