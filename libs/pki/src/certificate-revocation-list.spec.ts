@@ -326,4 +326,23 @@ describe('large CRLs', () => {
   it('refuses a CRL with an unknown critical extension', async () => {
     await expectPkiError(() => parseCrl(syntheticCrl(1, '1.2.3.4')), 'Crl.Malformed');
   });
+
+  it('stops at the bound on a hostile list of millions of tiny elements instead of reading them all', async () => {
+    // One entry whose extension list is 15 million NULLs (30 MB): 64 extensions are the bound,
+    // so reading stops there, in microseconds, rather than building 15 million nodes first.
+    const nulls = new Uint8Array(30_000_000);
+    for (let i = 0; i < nulls.length; i += 2) nulls[i] = Tag.Null;
+    const entry = derSequence(derUnsignedInteger(Uint8Array.of(1)), derTime(new Date('2030-01-01T00:00:00Z')), derTlv(Tag.Sequence, nulls));
+    const algorithm = derSequence(derOid(Oid.ecdsaWithSha256));
+    const date = derTime(new Date('2030-01-01T00:00:00Z'));
+    const crl = derSequence(
+      derSequence(derSmallInteger(1), algorithm, derSequence(), date, derSequence(entry)),
+      algorithm,
+      derBitString(Uint8Array.of(0)),
+    );
+    const started = performance.now();
+    const error = await expectPkiError(() => parseCrl(crl), 'Crl.Malformed');
+    expect(error.message).toContain('more than 64 elements');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });
