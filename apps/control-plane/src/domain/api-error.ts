@@ -60,6 +60,7 @@ export const apiErrors = {
   'Payload.TooLarge': [413, 'The request body is too large.'],
   'Request.Malformed': [400, 'The request is not well-formed HTTP/1.1.'],
   'Request.InvalidUrl': [400, 'The URL is not validly percent-encoded.'],
+  'Request.MalformedMessage': [400, 'The request message is not a valid protobuf message of its type (or a value is out of range).'],
   'Request.DuplicateHeader': [400, 'A header that may appear only once (Authorization, Host) appears more than once.'],
   'Request.Timeout': [408, 'The request was not received in time.'],
   'Request.UriTooLong': [414, 'The URL is too long.'],

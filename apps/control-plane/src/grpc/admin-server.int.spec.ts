@@ -64,7 +64,11 @@ describe('admin gRPC server', () => {
 
   it('keeps account operations from the administrator token', async () => {
     await expectFailure(f.api.sites.listSites({}, f.adminToken), status.PERMISSION_DENIED, 'Auth.AccountOnly');
-    await expectFailure(f.api.auditLog.listAuditLog({}, f.adminToken), status.PERMISSION_DENIED, 'Auth.AccountOnly');
+    await expectFailure(
+      f.api.clientCertificates.listClientCertificates({ siteId: 'site_00000000000000000000' }, f.adminToken),
+      status.PERMISSION_DENIED,
+      'Auth.AccountOnly',
+    );
   });
 
   it('gives each call its own request id, sends it back, and records it in the audit log', async () => {

@@ -6,6 +6,7 @@ import { rateLimiter } from '../http/rate-limit.ts';
 import { callAuthentication } from './call-authentication.ts';
 import type { ErrorLog } from './grpc-status.ts';
 import { unaryHandler } from './unary-handler.ts';
+import { strictDefinition } from './strict-decoding.ts';
 import { accountService } from './handlers/account-service.ts';
 import { auditLogService } from './handlers/audit-log-service.ts';
 import { clientCertificateService } from './handlers/client-certificate-service.ts';
@@ -78,12 +79,12 @@ export async function startAdminGrpcServer(options: AdminGrpcServerOptions): Pro
   const server = new Server({ ...serverOptions, interceptors: [authentication.interceptor] });
   const unary = unaryHandler(authentication, log);
   const { services } = options;
-  server.addService(adminV1.AccountServiceService, accountService(services, unary));
-  server.addService(adminV1.SiteServiceService, siteService(services, unary));
-  server.addService(adminV1.ClientCertificateServiceService, clientCertificateService(services, unary));
-  server.addService(adminV1.CustomCaServiceService, customCaService(services, unary));
-  server.addService(adminV1.AuditLogServiceService, auditLogService(services, unary));
-  server.addService(adminV1.WafRuleServiceService, wafRuleService(services, unary));
+  server.addService(strictDefinition(adminV1.AccountServiceService), accountService(services, unary));
+  server.addService(strictDefinition(adminV1.SiteServiceService), siteService(services, unary));
+  server.addService(strictDefinition(adminV1.ClientCertificateServiceService), clientCertificateService(services, unary));
+  server.addService(strictDefinition(adminV1.CustomCaServiceService), customCaService(services, unary));
+  server.addService(strictDefinition(adminV1.AuditLogServiceService), auditLogService(services, unary));
+  server.addService(strictDefinition(adminV1.WafRuleServiceService), wafRuleService(services, unary));
 
   const address = `${isIP(options.host) === 6 ? `[${options.host}]` : options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>

@@ -37,12 +37,35 @@ describe('AuditLogService over gRPC', () => {
     );
   });
 
-  it('shows an account nothing of another’s, and is for accounts only', async () => {
+  it('shows an account nothing of another’s, not even by naming it', async () => {
     const a = await f.newAccount();
     const b = await f.newAccount();
     await f.newSite(a.apiKey);
     const seen = (await f.api.auditLog.listAuditLog({ page: { pageSize: 100 } }, b.apiKey)).response.entries;
     expect(seen.every((e) => e.target!.id !== a.accountId && e.action !== 'Site.Create')).toBe(true);
-    await expectFailure(f.api.auditLog.listAuditLog({}, f.adminToken), status.PERMISSION_DENIED, 'Auth.AccountOnly');
+    await expectFailure(f.api.auditLog.listAuditLog({ accountId: a.accountId }, b.apiKey), status.NOT_FOUND, 'NotFound.Account');
+    const own = (await f.api.auditLog.listAuditLog({ accountId: b.accountId, page: { pageSize: 100 } }, b.apiKey)).response;
+    expect(own.entries).toEqual(seen);
+  });
+
+  it("gives the administrator the administrator's log, and any account's by id", async () => {
+    const a = await f.newAccount();
+    await f.newSite(a.apiKey);
+    const admin = (await f.api.auditLog.listAuditLog({ page: { pageSize: 100 } }, f.adminToken)).response.entries;
+    // The administrator created the account (and its first key); the account's own site is not an administrator action.
+    expect(admin.filter((e) => e.target!.id === a.accountId).map((e) => [e.action, e.actor])).toEqual([['Account.Create', 'admin']]);
+    expect(admin.every((e) => e.actor === 'admin' || e.actor.startsWith('joinToken:'))).toBe(true);
+    const ofA = (await f.api.auditLog.listAuditLog({ accountId: a.accountId }, f.adminToken)).response.entries;
+    expect(ofA.map((e) => e.action)).toEqual(['Site.Create', 'ApiKey.Create', 'Account.Create']);
+    await expectFailure(
+      f.api.auditLog.listAuditLog({ accountId: 'acc_00000000000000000000' }, f.adminToken),
+      status.NOT_FOUND,
+      'NotFound.Account',
+    );
+    await expectFailure(
+      f.api.auditLog.listAuditLog({ accountId: 'x'.repeat(65) }, f.adminToken),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter',
+    );
   });
 });

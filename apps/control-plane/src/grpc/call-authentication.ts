@@ -5,6 +5,7 @@ import type { Caller } from '../domain/caller.ts';
 import { ApiError } from '../domain/api-error.ts';
 import type { rateLimiter } from '../http/rate-limit.ts';
 import { failureStatus, requestIdKey, type ErrorLog } from './grpc-status.ts';
+import { refuseUndecompressable } from './strict-decoding.ts';
 
 /** The caller of each call that passed authentication, for the handlers. */
 export interface CallerRegistry {
@@ -35,8 +36,10 @@ export function callAuthentication(options: {
     return caller;
   }
 
+  // The first (and only) server interceptor: `call` is grpc-js's own call object.
   const interceptor: ServerInterceptor = (_method, call) => {
     const requestId = `req_${randomBytes(8).toString('hex')}`;
+    refuseUndecompressable(call, requestId);
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({

@@ -34,8 +34,12 @@ export function grpcCodeOf(error: Pick<ApiError, 'code' | 'status'>): status {
       return /^Conflict\.\w+Exists$/.test(error.code) ? status.ALREADY_EXISTS : status.FAILED_PRECONDITION;
     case 422:
       return status.FAILED_PRECONDITION;
+    case 408:
+      return status.DEADLINE_EXCEEDED;
     case 413:
+    case 414:
     case 429:
+    case 431:
       return status.RESOURCE_EXHAUSTED;
     case 503:
       return status.UNAVAILABLE;

@@ -2,6 +2,7 @@ import type { handleUnaryCall } from '@grpc/grpc-js';
 import type { Caller } from '../domain/caller.ts';
 import type { CallerRegistry } from './call-authentication.ts';
 import { failureStatus, type ErrorLog } from './grpc-status.ts';
+import { checkDecoded } from './strict-decoding.ts';
 
 /** One admin operation: what a handler does once the caller is known. */
 export type AdminOperation<Request, Response> = (caller: Caller, request: Request) => Promise<Response>;
@@ -12,7 +13,8 @@ export type UnaryHandler = <Request, Response>(operation: AdminOperation<Request
 /**
  * Handlers that run their operation with the caller authentication established, answer
  * with its result, and end the call with the mapped status (catalogue code in the
- * trailers) on any failure, thrown or rejected.
+ * trailers) on any failure, thrown or rejected. A request message that did not decode
+ * (`strictDefinition`) fails as INVALID_ARGUMENT before the operation runs.
  */
 export function unaryHandler(callers: CallerRegistry, log: ErrorLog): UnaryHandler {
   return (operation) => (call, callback) => {
@@ -20,6 +22,7 @@ export function unaryHandler(callers: CallerRegistry, log: ErrorLog): UnaryHandl
     const run = async () => {
       const caller = callers.callerOf(call.metadata);
       requestId = caller.requestId;
+      checkDecoded(call.request);
       return operation(caller, call.request);
     };
     run().then(

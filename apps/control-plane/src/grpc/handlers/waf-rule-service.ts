@@ -135,7 +135,8 @@ function checkedName(name: string): string {
 function sampleOf(sample: adminV1.SampleRequest): SampleRequest {
   if (sample.headers.length > limits.headers)
     throw invalid(`request.headers may hold at most ${limits.headers} headers.`, 'request.headers');
-  const headers: Record<string, string[]> = {};
+  // No prototype: a header named `__proto__` or `constructor` is a header like any other.
+  const headers: Record<string, string[]> = Object.create(null);
   for (const header of sample.headers) {
     const name = requiredText(header.name, 'request.headers.name', limits.headerName).toLowerCase();
     const values = [...(headers[name] ?? []), ...textList(header.values, `request.headers[${name}].values`, limits.headerValue)];

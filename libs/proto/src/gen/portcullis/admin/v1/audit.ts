@@ -42,7 +42,14 @@ export interface AuditEntry_DetailsEntry {
 }
 
 export interface ListAuditLogRequest {
-  page?: PageRequest | undefined;
+  page?:
+    | PageRequest
+    | undefined;
+  /**
+   * Administrator: this account's log instead of the administrator's own. An account may
+   * name only itself. Empty: the caller's own log.
+   */
+  accountId: string;
 }
 
 export interface ListAuditLogResponse {
@@ -441,13 +448,16 @@ export const AuditEntry_DetailsEntry: MessageFns<AuditEntry_DetailsEntry> = {
 };
 
 function createBaseListAuditLogRequest(): ListAuditLogRequest {
-  return { page: undefined };
+  return { page: undefined, accountId: "" };
 }
 
 export const ListAuditLogRequest: MessageFns<ListAuditLogRequest> = {
   encode(message: ListAuditLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(10).fork()).join();
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
     }
     return writer;
   },
@@ -473,6 +483,14 @@ export const ListAuditLogRequest: MessageFns<ListAuditLogRequest> = {
             message.page = PageRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -486,13 +504,23 @@ export const ListAuditLogRequest: MessageFns<ListAuditLogRequest> = {
   },
 
   fromJSON(object: any): ListAuditLogRequest {
-    return { page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined };
+    return {
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+    };
   },
 
   toJSON(message: ListAuditLogRequest): unknown {
     const obj: any = {};
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
+    }
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
     }
     return obj;
   },
@@ -505,6 +533,7 @@ export const ListAuditLogRequest: MessageFns<ListAuditLogRequest> = {
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
+    message.accountId = object.accountId ?? "";
     return message;
   },
 };
@@ -594,7 +623,11 @@ export const ListAuditLogResponse: MessageFns<ListAuditLogResponse> = {
   },
 };
 
-/** The account's audit log: every change with who, what, when and the request id. */
+/**
+ * Audit logs: every change with who, what, when and the request id. An account reads its
+ * own; the administrator reads the administrator's log (changes made with the administrator
+ * token, and the fleet's) or, with account_id, any account's.
+ */
 export type AuditLogServiceService = typeof AuditLogServiceService;
 export const AuditLogServiceService = {
   listAuditLog: {
