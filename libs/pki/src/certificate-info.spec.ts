@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectCertificate } from './certificate-info.ts';
+import { inspectCertificate, inspectCertificateChain, maxChainPemChars } from './certificate-info.ts';
+import { encodePem } from './pem.ts';
 import { PkiError } from './pki-error.ts';
 import { normaliseSerialHex } from './serial-number.ts';
+import { expectPkiError } from './test/expect-pki-error.ts';
 import { TempDir, openssl, opensslFields, pemToDer } from './test/openssl.ts';
 
 /** What openssl says about a certificate, in the normalised forms inspectCertificate uses. */
@@ -245,6 +247,61 @@ describe('inspectCertificate on certificates made by openssl', () => {
     expect(code('')).toBe('Certificate.Malformed');
     expect(code(new Uint8Array(0))).toBe('Certificate.Malformed');
     expect(code(new Uint8Array(40 * 1024).fill(0x30))).toBe('Certificate.TooLarge');
+  });
+});
+
+describe('inspectCertificateChain', () => {
+  let dir: TempDir;
+  beforeAll(() => {
+    dir = new TempDir();
+    for (const name of ['root', 'other']) {
+      openssl([
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        dir.path(`${name}.key`),
+        '-out',
+        dir.path(`${name}.pem`),
+        '-days',
+        '5',
+        '-subj',
+        `/CN=${name}`,
+      ]);
+    }
+  });
+  afterAll(() => dir.remove());
+
+  it('reads every CERTIFICATE block in order, re-encoded, with explanatory text around them', () => {
+    const root = dir.text('root.pem');
+    const other = dir.text('other.pem');
+    const chain = inspectCertificateChain(`subject=CN = root\r\n${root.replace(/\n/g, '\r\n')}\n  issuer=x\n${other}`);
+    expect(chain.map((c) => c.info.commonName)).toEqual(['root', 'other']);
+    expect(chain.map((c) => c.pem)).toEqual([root, other]);
+    expect(chain[0]!.info).toEqual(inspectCertificate(root));
+    expect(inspectCertificateChain('no PEM here')).toEqual([]);
+  });
+
+  it('refuses a key or any other block in the chain, broken PEM and oversized input', async () => {
+    const root = dir.text('root.pem');
+    await expectPkiError(() => inspectCertificateChain(`${root}${dir.text('root.key')}`), 'Certificate.Malformed', 'a key in the chain');
+    await expectPkiError(() => inspectCertificateChain(`${root}-----BEGIN CERTIFICATE-----\nAAAA\n`), 'Certificate.Malformed', 'no END');
+    await expectPkiError(
+      () => inspectCertificateChain('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
+      'Certificate.Malformed',
+      'not DER',
+    );
+    await expectPkiError(() => inspectCertificateChain(root + ' '.repeat(maxChainPemChars)), 'Certificate.TooLarge', 'text');
+    await expectPkiError(
+      () => inspectCertificateChain(encodePem('CERTIFICATE', new Uint8Array(40 * 1024).fill(0x30))),
+      'Certificate.TooLarge',
+      'DER',
+    );
   });
 });
 
