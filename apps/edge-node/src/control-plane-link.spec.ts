@@ -16,6 +16,7 @@ const stream = (type: DeltaStreamStatus['type'], fields: Partial<DeltaStreamStat
   type,
   connected: false,
   target: 'cp-a:9443',
+  heardAt: undefined,
   systemVersion: undefined,
   heartbeatRevision: undefined,
   heartbeatAt: undefined,
@@ -33,16 +34,28 @@ describe('control plane link', () => {
   it('logs once for the whole edge: info when every stream is connected, warn once when it loses them, info when back', () => {
     const log = recordingLogger();
     let statuses = resourceTypeOrder.map((type) => stream(type, {}));
-    const link = controlPlaneLink(log, () => statuses);
+    let clock = 1_000_000;
+    const heard = () => new Date(clock).toISOString();
+    const link = controlPlaneLink(
+      log,
+      () => statuses,
+      () => clock,
+    );
     link.update(); // starting: nothing has failed yet
     expect(log.lines).toEqual([]);
-    statuses = statuses.map((s) => ({ ...s, connected: true }));
+    statuses = statuses.map((s) => ({ ...s, connected: true, heardAt: heard() }));
     link.update();
     expect(log.lines).toEqual([['info', 'control plane connected', { targets: ['cp-a:9443'] }]]);
-    // All five streams go stale one after the other: one warning.
+    // The streams go stale one after the other, each moving to b at once: one warning, and no
+    // "back" while the others still look connected to the hung replica.
+    clock += 5_000;
     for (const type of resourceTypeOrder) {
       statuses = statuses.map((s) => (s.type === type ? { ...s, connected: false, lastError: 'stale', configAgeMs: 5_000 } : s));
       link.update();
+      clock += 10;
+      statuses = statuses.map((s) => (s.type === type ? { ...s, connected: true, target: 'cp-b:9443', heardAt: heard() } : s));
+      link.update();
+      if (type !== resourceTypeOrder.at(-1)) expect(log.lines).toHaveLength(2);
     }
     expect(log.lines.slice(1)).toEqual([
       [
@@ -50,12 +63,8 @@ describe('control plane link', () => {
         'control plane lost: serving the last configuration until it is back',
         { streams: [{ type: 'site', target: 'cp-a:9443', error: 'stale' }], configAgeMs: 5_000 },
       ],
+      ['info', 'control plane back: configuration current again', { targets: ['cp-b:9443'] }],
     ]);
-    for (const type of resourceTypeOrder) {
-      statuses = statuses.map((s) => (s.type === type ? { ...s, connected: true, target: 'cp-b:9443' } : s));
-      link.update();
-    }
-    expect(log.lines.slice(2)).toEqual([['info', 'control plane back: configuration current again', { targets: ['cp-b:9443'] }]]);
     link.stop();
     statuses = statuses.map((s) => ({ ...s, connected: false }));
     link.update();

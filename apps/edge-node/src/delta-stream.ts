@@ -14,6 +14,8 @@ export interface DeltaStreamStatus {
    */
   readonly connected: boolean;
   readonly target: string | undefined;
+  /** When the last message (response or heartbeat) arrived, on any call. */
+  readonly heardAt: string | undefined;
   /**
    * The control plane's revision this edge's resources of the type reflect: that of the last
    * response applied without refusal, or of the last heartbeat that said the stream is in sync.
@@ -62,8 +64,8 @@ export interface DeltaStreamOptions {
   /** Silence after which a call is stale and abandoned for the next address. Default 5 s. */
   readonly staleAfterMs?: number;
   readonly clock?: StreamClock;
-  /** Called whenever `connected` changes. */
-  readonly onConnectedChange?: () => void;
+  /** Called after every message received and whenever `connected` changes. */
+  readonly onChange?: () => void;
 }
 
 export interface DeltaStream {
@@ -117,6 +119,7 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
     type,
     connected: false,
     target: undefined,
+    heardAt: undefined,
     systemVersion: undefined,
     heartbeatRevision: undefined,
     heartbeatAt: undefined,
@@ -128,9 +131,8 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
   };
 
   const setConnected = (connected: boolean) => {
-    if (status.connected === connected) return;
-    status = { ...status, connected };
-    options.onConnectedChange?.();
+    if (status.connected !== connected) status = { ...status, connected };
+    options.onChange?.();
   };
 
   const request = (fields: Partial<edgeV1.DeltaResourcesRequest>): edgeV1.DeltaResourcesRequest => ({
@@ -236,6 +238,7 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
     current.on('data', (response) => {
       if (closed || stopped) return;
       lastHeard = clock.now();
+      status = { ...status, heardAt: new Date(lastHeard).toISOString() };
       attempt = 0;
       if (response.heartbeat) heartbeat(response);
       else answer(current, response);

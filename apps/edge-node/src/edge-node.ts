@@ -83,7 +83,14 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
   });
   const httpServer = http.createServer(
-    { keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, headersTimeout: 20_000, requestTimeout: 120_000, maxHeaderSize: 32 * 1024 },
+    // The idle deadline (connection-deadlines.ts) is what closes idle connections; Node's
+    // keep-alive timeout matches it so the `Keep-Alive: timeout=` clients see says the same.
+    {
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? options.servingLimits?.idleMs ?? 30_000,
+      headersTimeout: 20_000,
+      requestTimeout: 120_000,
+      maxHeaderSize: 32 * 1024,
+    },
     createRequestHandler({ snapshot: () => store.current, proxy, log }),
   );
   const front = createTlsFront({
@@ -103,7 +110,7 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
           transport: options.transport!,
           store,
           log,
-          onConnectedChange: () => link.update(),
+          onChange: () => link.update(),
           ...(options.backoff ? { backoff: options.backoff } : {}),
         }),
       )
