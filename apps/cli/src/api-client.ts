@@ -72,22 +72,39 @@ export class ApiClient {
     return this.request('DELETE', path, {});
   }
 
-  /** `path` is relative to /v1 and already encoded (build it with `apiPath`). */
+  /**
+   * `path` is relative to /v1 and already encoded (build it with `apiPath`). A request refused
+   * with 429 (`Throttling`, refused before any handler ran) is sent again, whatever its method;
+   * a GET answered 503 (`Store.Unavailable`) too. At most `maxAttempts` in all, waiting the
+   * answer's Retry-After (at most 5 s) or a short growing delay in between.
+   */
   async request(method: string, path: string, options: { body?: unknown; query?: Query }): Promise<Json | undefined> {
     const url = new URL(`v1/${path.replace(/^\//, '')}`, this.#base);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    let response: Response;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.#send(method, url, options.body);
+      const retry = response.status === 429 || (response.status === 503 && method === 'GET');
+      if (retry && attempt < maxAttempts) {
+        await response.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(response, attempt)));
+        continue;
+      }
+      return this.#read(method, url, response);
+    }
+  }
+
+  async #send(method: string, url: URL, body: unknown): Promise<Response> {
     try {
-      response = await fetch(url, {
+      return await fetch(url, {
         method,
         headers: {
           authorization: `Bearer ${this.#apiKey}`,
           accept: 'application/json',
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
@@ -101,9 +118,11 @@ export class ApiClient {
         status: 0,
       });
     }
+  }
+
+  async #read(method: string, url: URL, response: Response): Promise<Json | undefined> {
     if (response.status === 204) return undefined;
-    const text = await response.text();
-    const json = parseJson(text);
+    const json = parseJson(await response.text());
     if (response.ok && json !== undefined) return json;
     if (!response.ok && typeof json?.['code'] === 'string' && typeof json['message'] === 'string') {
       throw new ApiError({
@@ -120,6 +139,15 @@ export class ApiClient {
       status: response.status,
     });
   }
+}
+
+const maxAttempts = 4;
+
+/** Retry-After in seconds when the answer has one (at most 5 s), else 250 ms, 500 ms, 750 ms. */
+function retryDelayMs(response: Response, attempt: number): number {
+  const header = response.headers.get('retry-after');
+  const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
+  return seconds !== undefined ? Math.min(seconds, 5) * 1000 : 250 * attempt;
 }
 
 function parseJson(text: string): Json | undefined {

@@ -80,6 +80,36 @@ describe('run', () => {
     expect(result.stderr).toContain('answered 502');
   });
 
+  it('sends a throttled request again (any method), a GET answered 503 again, other writes never twice', async () => {
+    seen.length = 0;
+    let refusals = 2;
+    answer = (res) => {
+      if (refusals-- > 0) {
+        return res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' })
+          .end(JSON.stringify({ code: 'Throttling', message: 'slow down', requestId: 'r' }));
+      }
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'site_1', name: 'a.test' }));
+    };
+    const created = await runInMemory(['sites', 'create', '--name', 'a.test', '--origin', 'https://o.test', '-o', 'json'], env);
+    expect(created.code).toBe(0);
+    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
+
+    seen.length = 0;
+    answer = (res) =>
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' })
+        .end(JSON.stringify({ code: 'Store.Unavailable', message: 'The store is away.', requestId: 'r' }));
+    const write = await runInMemory(['sites', 'delete', 'site_1'], env);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toContain('Store.Unavailable');
+    expect(seen.map((r) => r.method)).toEqual(['DELETE']);
+    seen.length = 0;
+    const read = await runInMemory(['sites', 'get', 'site_1'], env);
+    expect(read.code).toBe(1);
+    expect(seen.map((r) => r.method)).toEqual(['GET', 'GET', 'GET', 'GET']);
+  });
+
   it('fetches every page in order, with progress only when stderr is a terminal', async () => {
     seen.length = 0;
     answer = (res) => {
