@@ -90,4 +90,32 @@ describe('loadIssuingCa', () => {
     await expectPkiError(loadIssuingCa(dir.text('ed.pem'), localCaSigner(dir.text('ed.key'))), 'IssuingCa.UnsupportedKey');
     await expectPkiError(() => localCaSigner('not a key'), 'Key.Malformed');
   });
+
+  it('refuses a CA whose key fails the key policy (RSA-1024): IssuingCa.UnsupportedKey', async () => {
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:1024',
+      '-nodes',
+      '-keyout',
+      dir.path('weak.key'),
+      '-out',
+      dir.path('weak.pem'),
+      '-days',
+      '5',
+      '-subj',
+      '/CN=weak CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    ]);
+    const error = await expectPkiError(
+      loadIssuingCa(dir.text('weak.pem'), localCaSigner(dir.text('weak.key'))),
+      'IssuingCa.UnsupportedKey',
+    );
+    expect(error.message).toContain('1024 bits');
+  });
 });

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeCertificate } from './certificate-info.ts';
 import type { CertificateInfo } from './certificate-info.ts';
 import { keyIdentifier } from './certificate-encoder.ts';
+import { assessKey } from './key-algorithm.ts';
 import { readPrivateKeyPem } from './key-pair.ts';
 import { encodePem } from './pem.ts';
 import { parseCertificate } from './parse-certificate.ts';
@@ -50,9 +51,10 @@ export interface IssuingCa {
 
 /**
  * Pairs a CA certificate (PEM or DER) with the signer of its key. Checks that the certificate
- * is a CA allowed to sign certificates (`IssuingCa.NotCa`), that its key is EC or RSA
- * (`IssuingCa.UnsupportedKey`), and — with one probe signature verified against the
- * certificate — that the signer really holds that key (`IssuingCa.KeyMismatch`). Validity
+ * is a CA allowed to sign certificates (`IssuingCa.NotCa`), that its key is EC or RSA and
+ * passes the key policy of `assessKey` (`IssuingCa.UnsupportedKey`), and — with one probe
+ * signature verified against the certificate — that the signer really holds that key
+ * (`IssuingCa.KeyMismatch`). Validity
  * in time is checked per issuance, not here. Parse failures are `Certificate.*` errors.
  */
 export async function loadIssuingCa(certificate: string | Uint8Array, signer: CaKeySigner): Promise<IssuingCa> {
@@ -62,6 +64,9 @@ export async function loadIssuingCa(certificate: string | Uint8Array, signer: Ca
   if (keyUsage !== null && !keyUsage.has('keyCertSign')) throw new PkiError('IssuingCa.NotCa', { detail: 'keyUsage lacks keyCertSign' });
   const type = cert.publicKey.algorithm.type;
   if (type !== 'ec' && type !== 'rsa') throw new PkiError('IssuingCa.UnsupportedKey', { detail: cert.publicKey.algorithm.name });
+  // The one key policy holds for what signs, too: no certificate is issued under a weak CA key.
+  const keyProblem = assessKey(cert.publicKey.algorithm, { allowEd25519: false });
+  if (keyProblem !== null) throw new PkiError('IssuingCa.UnsupportedKey', { detail: keyProblem.detail });
   const signingAlgorithm: SigningAlgorithm = type === 'ec' ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption';
 
   const probe = crypto.randomBytes(32);
