@@ -122,7 +122,7 @@ describe('discovery server over gRPC with mutual TLS', () => {
     const beats = stream.heartbeats.filter((h) => h.at > started);
     expect(beats.length).toBeGreaterThanOrEqual(3);
     const gaps = beats.slice(1).map((h, i) => h.at - beats[i]!.at);
-    expect(Math.max(...gaps)).toBeLessThan(1_500);
+    expect(Math.max(...gaps)).toBeLessThan(2_000);
     expect(beats.at(-1)!.response).toMatchObject({
       heartbeat: true,
       inSync: true,
