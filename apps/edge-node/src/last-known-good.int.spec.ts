@@ -118,7 +118,7 @@ describe('edge process with a damaged last-known-good file', () => {
   it('serves an intact file: no certificate and the revoked one get 403, a valid one 200', async () => {
     const edge = await startEdge(await stateDirWith((text) => text));
     try {
-      expect(edge.status).toMatchObject({ ready: true, loadedFrom: 'last-known-good', connected: false });
+      expect(edge.status).toMatchObject({ ready: true, readiness: 'ready', loadedFrom: 'last-known-good', connected: false });
       expect(edge.readyz).toBe(200);
       expect((await get(edge.httpsPort, 'api.example.com')).status).toBe(403);
       expect((await get(edge.httpsPort, 'api.example.com', world.alice)).status).toBe(403);
@@ -144,7 +144,11 @@ describe('edge process with a damaged last-known-good file', () => {
         const result = await get(edge.httpsPort, host, cert);
         expect(result.status, `${host} ${cert ? 'with' : 'without'} a certificate: ${result.stderr}`).toBe(0);
       }
-      expect(edge.status['ready']).toBe(false);
+      expect(edge.status).toMatchObject({
+        ready: false,
+        readiness: 'last-known-good-refused',
+        notReadyReason: expect.stringMatching(/^last-known-good refused: the file does not match its sha256 digest \(damaged\); waiting/),
+      });
       // JSON leaves out what is undefined: no configuration generation, loaded from nowhere.
       expect([edge.status['generation'], edge.status['loadedFrom']]).toEqual([undefined, undefined]);
       expect(Object.values(edge.status['resources'] as Record<string, { count: number }>).map((r) => r.count)).toEqual([0, 0, 0, 0, 0]);
