@@ -59,14 +59,16 @@ async function clientHelloFor(servername: string): Promise<Buffer> {
   }
 }
 
-/** Writes `bytes` one byte per `trickleEveryMs`, stopping when they run out or the socket closes. */
+/** Writes `bytes` one byte now and one per `trickleEveryMs`, stopping when they run out or the socket closes. */
 function trickle(socket: net.Socket, bytes: Buffer): void {
   let at = 0;
-  const timer = setInterval(() => {
+  const next = () => {
     if (at >= bytes.length || socket.destroyed) clearInterval(timer);
     else socket.write(bytes.subarray(at, ++at));
-  }, trickleEveryMs);
+  };
+  const timer = setInterval(next, trickleEveryMs);
   socket.once('close', () => clearInterval(timer));
+  next();
 }
 
 /** Watches `socket`; `begin` runs once it is connected (TCP, or TLS for a TLS socket). */
