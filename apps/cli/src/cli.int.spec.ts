@@ -87,6 +87,34 @@ describe('portcullis against a real control plane', () => {
     );
   });
 
+  it('certs create --csr signs your CSR: only the certificate is written, for your key', async () => {
+    const key = path.join(dir, 'dave-own.key');
+    const csr = path.join(dir, 'dave.csr');
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      '/CN=dave',
+    );
+    const prefix = path.join(dir, 'dave');
+    const result = await cli('certs', 'create', '--site', siteId, '--csr', csr, '--validity-days', '30', '--out', prefix);
+    expect(result.code).toBe(0);
+    expect(existsSync(`${prefix}.key`)).toBe(false);
+    expect(openssl('x509', '-in', `${prefix}.crt`, '-noout', '-pubkey')).toBe(openssl('pkey', '-in', key, '-pubout'));
+    expect(openssl('x509', '-in', `${prefix}.crt`, '-noout', '-subject')).toMatch(/CN\s*=\s*dave/);
+    const listed = json(await cli('certs', 'list', '--site', siteId, '-o', 'json'));
+    expect(listed['items'].find((c: Json) => c['commonName'] === 'dave')).toMatchObject({ keySource: 'csr', validityDays: 30 });
+  });
+
   it('refuses an --out whose files exist before anything is issued', async () => {
     const prefix = path.join(dir, 'taken');
     writeFileSync(`${prefix}.key`, 'mine\n');
@@ -430,6 +458,49 @@ describe('portcullis against a real control plane', () => {
     expect(key.stdout).toMatch(/api key:\s+\S{20,}/);
     const keys = json(await runCli(['accounts', 'list-keys', accountId, '-o', 'json'], admin));
     expect(keys['items'].map((k: Json) => k['name']).sort()).toEqual(['ci', 'initial']);
+  });
+
+  it('the other verbs reach their routes: sites update/get, rules get/update/delete, certs get --pem, audit, accounts get, revoke-key, edges get', async () => {
+    const updated = json(await cli('sites', 'update', siteId, '--forward-client-cert', 'true', '-o', 'json'));
+    expect(updated['forwardClientCert']).toBe(true);
+    expect((await api(`sites/${siteId}`))['forwardClientCert']).toBe(true);
+    expect((await cli('sites', 'get', siteId)).stdout).toMatch(/client-cert header:\s+true/);
+
+    const rule = json(
+      await cli('rules', 'create', '--site', siteId, '--expression', 'http.host eq "x.example.com"', '--action', 'log', '-o', 'json'),
+    )['rule'];
+    expect(json(await cli('rules', 'get', '--site', siteId, rule['id'], '-o', 'json'))).toMatchObject({
+      id: rule['id'],
+      action: { type: 'log' },
+    });
+    const disabled = json(await cli('rules', 'update', '--site', siteId, rule['id'], '--disable', '--status', '451', '-o', 'json'));
+    expect(disabled['rule']).toMatchObject({ enabled: false, action: { type: 'block', status: 451 } });
+    expect((await cli('rules', 'delete', '--site', siteId, rule['id'])).code).toBe(0);
+    expect((await api(`sites/${siteId}/waf-rules/${rule['id']}`))['code']).toBe('NotFound.WafRule');
+
+    const alice = (await api(`sites/${siteId}/client-certificates`))['items'].find((c: Json) => c['commonName'] === 'alice');
+    const pem = await cli('certs', 'get', '--site', siteId, alice['id'], '--pem');
+    expect(pem.stdout).toBe(readFileSync(path.join(dir, 'out', 'alice.crt'), 'utf8'));
+
+    const audit = json(await cli('audit', '-o', 'json'));
+    expect(audit['items'].map((e: Json) => e['action'])).toEqual(
+      expect.arrayContaining(['ClientCertificate.Revoke', 'ClientCertificate.Activate', 'Binding.Set']),
+    );
+
+    const admin = cleanEnv({ HOME: dir, PORTCULLIS_URL: cp.url, PORTCULLIS_API_KEY: cp.adminToken });
+    const accountId = json(await runCli(['accounts', 'list', '-o', 'json'], admin))['items'][0]['id'] as string;
+    expect(json(await runCli(['accounts', 'get', accountId, '-o', 'json'], admin))['name']).toBe('CLI test');
+    const extra = json(await runCli(['accounts', 'create-key', accountId, '--name', 'short-lived', '-o', 'json'], admin));
+    const revokedKey = await runCli(['accounts', 'revoke-key', accountId, extra['key']['id']], admin);
+    expect(revokedKey.code).toBe(0);
+    expect(revokedKey.stdout).toMatch(/revoked:\s+\d{4}-/);
+    const withRevokedKey = await runCli(['sites', 'list'], { ...env, PORTCULLIS_API_KEY: extra['secret'] });
+    expect(withRevokedKey.code).toBe(1);
+    expect(withRevokedKey.stderr).toContain('Auth.InvalidKey');
+
+    const edge = await runCli(['edges', 'get', 'edge-nowhere'], admin);
+    expect(edge.code).toBe(1);
+    expect(edge.stderr).toContain('NotFound.Edge');
   });
 
   it('shows progress while fetching many pages on a terminal only', async () => {
