@@ -59,7 +59,9 @@ const failureStatus: Record<StreamFailure['code'], status> = {
  * and every client must present a certificate chaining to the fleet CA (TLS refuses others,
  * and plaintext, before any call). The client certificate's CN is the node id each stream's
  * requests must carry. Each call is one delta stream (see `openDeltaStream`) over the shared
- * cache; the gRPC layer only carries messages and maps failures to statuses.
+ * cache, with a heartbeat every beat of `liveness`; while the replica is not current, calls end
+ * (and new ones are refused) with UNAVAILABLE, so edges move to another replica. The gRPC layer
+ * only carries messages and maps failures to statuses.
  */
 export async function startDiscoveryServer(options: DiscoveryServerOptions): Promise<DiscoveryServer> {
   const calls = new Set<ServerDuplexStream<DeltaRequest, DeltaResponse>>();
