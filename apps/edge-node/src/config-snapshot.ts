@@ -25,13 +25,15 @@ export interface SiteConfig {
  */
 export interface IncompleteSite {
   readonly siteId: string;
-  readonly zone: string;
+  /** Undefined when the site's own `site/<id>` is the missing one. */
+  readonly zone: string | undefined;
   /** The names of the missing resources, sorted: `trust/<id>`, `waf/<id>`, `revocations/<ca id>`. */
   readonly missing: readonly string[];
   /**
    * `all`: every hostname of the site refuses (its trust bundle or its WAF ruleset is
    * missing); `mtls`: only its hostnames with mTLS bindings refuse (only revocation sets are
-   * missing, which nothing but a client certificate check reads).
+   * missing, which nothing but a client certificate check reads; or the site document is
+   * missing and its trust bundle's bindings are all the edge knows of its names).
    */
   readonly refuses: 'all' | 'mtls';
 }
@@ -123,6 +125,9 @@ const material = new WeakMap<ConfigSnapshot, BuiltMaterial>();
  * which names need a certificate, and the rules it lacks could block any name); with only
  * revocation sets missing, its hostnames with mTLS bindings refuse and the others are served.
  * A refused name still belongs to its site: it never falls back to a site of a shorter zone.
+ * Nor does a name bound in a trust bundle whose site the edge does not hold (the site's first
+ * version refused, not received yet, or removed while the bundle's removal is on its way):
+ * another site must not serve, without a certificate, a name that asks for one.
  * Throws only what `tls.createSecureContext` throws for material that compiled alone, which
  * does not happen for validated resources.
  */
@@ -156,6 +161,13 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
     const tls = site ? siteTls(site, credentialsBySite.get(site.id) ?? [], trust, reuse, built) : noTls;
     sitesByZone.set(compiled.zone, { site, tls, trust, incomplete });
   }
+  const orphans = [...state.trust.values()]
+    .filter((trust) => !state.site.has(resourceName('site', trust.siteId)))
+    .map((trust) => ({
+      trust,
+      incomplete: { siteId: trust.siteId, zone: undefined, missing: [resourceName('site', trust.siteId)], refuses: 'mtls' } as const,
+    }));
+  incompleteSites.push(...orphans.map((orphan) => orphan.incomplete));
   incompleteSites.sort((a, b) => (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
 
   const routeEntry = (hostname: string) => {
@@ -165,12 +177,14 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
     }
     return undefined;
   };
-  /** The entry's site when it serves `hostname`, else undefined. */
-  const servedBy = (entry: SiteEntry | undefined, hostname: string): SiteConfig | undefined => {
-    if (!entry?.site) return undefined;
-    if (entry.incomplete && hasBindings(entry.site.zone, entry.trust, hostname)) return undefined;
-    return entry.site;
+  /** Why `entry` does not serve `hostname`: the incomplete site in the way; undefined when it serves it. */
+  const refusal = (entry: SiteEntry, hostname: string): IncompleteSite | undefined => {
+    if (!entry.site) return entry.incomplete;
+    if (entry.incomplete && hasBindings(entry.site.zone, entry.trust, hostname)) return entry.incomplete;
+    return orphans.find((orphan) => hasBindings(undefined, orphan.trust, hostname))?.incomplete;
   };
+  const servedBy = (entry: SiteEntry | undefined, hostname: string): SiteConfig | undefined =>
+    entry && !refusal(entry, hostname) ? entry.site : undefined;
   const snapshot: ConfigSnapshot = {
     generation: (previous?.generation ?? 0) + 1,
     route: (hostname) => servedBy(routeEntry(hostname), hostname),
@@ -183,9 +197,9 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
     servability(hostname) {
       const entry = routeEntry(hostname);
       if (!entry) return { servable: false, reason: 'no-site', detail: `no site serves ${hostname}` };
-      const site = servedBy(entry, hostname);
-      if (site) return { servable: true, site };
-      const { siteId, missing } = entry.incomplete!;
+      const refused = refusal(entry, hostname);
+      if (!refused) return { servable: true, site: entry.site! };
+      const { siteId, missing } = refused;
       return { servable: false, reason: 'site-incomplete', detail: `site ${siteId} is incomplete: missing ${missing.join(', ')}` };
     },
     incompleteSites: Object.freeze(incompleteSites),
@@ -200,11 +214,14 @@ export function buildSnapshot(state: CompiledState, previous: ConfigSnapshot | u
 
 const noTls: SiteTls = { exact: new Map(), wildcard: new Map() };
 
-/** Whether `hostname` of the site of `zone` has mTLS bindings (exact, or a wildcard covering it). */
-function hasBindings(zone: string, trust: CompiledTrust | undefined, hostname: string): boolean {
+/**
+ * Whether `hostname` has mTLS bindings in `trust` (exact, or a wildcard covering it) on the
+ * site of `zone` (undefined: of a zone the edge does not know, so every binding counts).
+ */
+function hasBindings(zone: string | undefined, trust: CompiledTrust | undefined, hostname: string): boolean {
   if (trust?.exact.has(hostname)) return true;
   const parent = parentOf(hostname);
-  return parent !== undefined && isWithinZone(parent, zone) && (trust?.wildcard.has(parent) ?? false);
+  return parent !== undefined && (zone === undefined || isWithinZone(parent, zone)) && (trust?.wildcard.has(parent) ?? false);
 }
 
 /**

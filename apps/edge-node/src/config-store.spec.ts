@@ -297,6 +297,32 @@ describe('config store and snapshots', () => {
     });
   });
 
+  it('refuses the names a trust bundle binds while its site is not held, rather than serve them by a site of a shorter zone', () => {
+    const store = readyStore(
+      siteResource('outer', 'example.com', 'http://outer'),
+      credentialResource('wild', 'outer', ['example.com', '*.example.com'], wildcardCert),
+      trustResource('outer', {}, {}),
+      wafResource('outer', []),
+      trustResource('inner', { ca_a: caA }, { 'shop.example.com': ['ca_a'] }),
+      wafResource('inner', []),
+      revocationsResource('ca_a', []),
+    );
+    // The inner site's first version is refused: only its trust bundle says shop.example.com asks for a certificate.
+    expect(store.apply('site', [siteResource('inner', 'shop.example.com', 'gopher://x').resource], []).rejected).toHaveLength(1);
+    expect(store.current!.tlsFor('shop.example.com')).toBeUndefined();
+    expect(store.current!.route('shop.example.com')).toBeUndefined();
+    expect(store.current!.servability('shop.example.com')).toEqual({
+      servable: false,
+      reason: 'site-incomplete',
+      detail: 'site inner is incomplete: missing site/inner',
+    });
+    expect(store.current!.tlsFor('www.example.com')?.site.id).toBe('outer');
+    expect(store.readiness.incompleteSites).toEqual([{ siteId: 'inner', zone: undefined, missing: ['site/inner'], refuses: 'mtls' }]);
+    apply(store, siteResource('inner', 'shop.example.com', 'http://inner'));
+    expect(store.current!.route('shop.example.com')?.id).toBe('inner');
+    expect(store.readiness.ready).toBe(true);
+  });
+
   describe('readiness and restore', () => {
     it('says what a store that serves nothing waits for', () => {
       const store = createConfigStore();
