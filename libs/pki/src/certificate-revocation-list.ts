@@ -62,7 +62,10 @@ export interface CertificateRevocationList {
 
 /** Bounds on CRL input; both default to what a trust store of 500,000 revocations needs. */
 export interface CrlLimits {
-  /** Default 32 MiB of DER (PEM text may be about twice that). */
+  /**
+   * Default 48 MiB of DER (PEM text may be about twice that): 500,000 entries of up to about
+   * 100 bytes, where a 21-octet serial with a reason and an invalidity date takes 81.
+   */
   readonly maxDerBytes?: number;
   /** Default 500,000 entries (AWS ALB's per-trust-store limit). */
   readonly maxEntries?: number;
@@ -81,7 +84,7 @@ export function parseCrl(input: string | Uint8Array, limits: CrlLimits = {}): Ce
   const maxEntries = limits.maxEntries ?? 500_000;
   const bytes = readOneDer(input, {
     labels: ['X509 CRL'],
-    maxDerBytes: limits.maxDerBytes ?? 32 * 1024 * 1024,
+    maxDerBytes: limits.maxDerBytes ?? 48 * 1024 * 1024,
     malformed: 'Crl.Malformed',
     tooLarge: 'Crl.TooLarge',
     multiple: 'Crl.Malformed',
