@@ -69,7 +69,8 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
         ? new ApiError('InvalidParameter', { message: 'A path parameter is too long.' })
         : new ApiError('Internal', { cause: error });
   if (apiError.status >= 500) request.log.error({ err: error }, 'router failed');
-  void reply.status(apiError.status).send(errorBody(apiError, request.id));
+  // The router answers before any hook, so the `onSend` that adds the request id does not run.
+  void reply.status(apiError.status).header('x-request-id', request.id).send(errorBody(apiError, request.id));
 }
 
 /**

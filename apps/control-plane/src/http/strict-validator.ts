@@ -1,6 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { decimalInteger } from './decimal-integer.ts';
 import { schemaError, type SchemaFailure } from './schema-errors.ts';
 
 /**
@@ -22,9 +23,6 @@ export const strictValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema
   };
 };
 
-/** Decimal integers up to 15 digits: exactly representable, so `Number` cannot round them. */
-const decimalInteger = /^(?:0|-?[1-9]\d{0,14})$/;
-
 function convertText(schema: TSchema, value: unknown): unknown {
   const properties = (schema as { properties?: Record<string, TSchema> }).properties;
   if (!properties || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
@@ -39,7 +37,7 @@ function convertText(schema: TSchema, value: unknown): unknown {
 function convertScalar(schema: TSchema, text: unknown): unknown {
   if (typeof text !== 'string') return text;
   const type = (schema as { type?: unknown }).type;
-  if ((type === 'integer' || type === 'number') && decimalInteger.test(text)) return Number(text);
+  if (type === 'integer' || type === 'number') return decimalInteger(text) ?? text;
   if (type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
   return text;
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '../../domain/api-error.ts';
+import { decimalInteger } from '../decimal-integer.ts';
 import { fieldErrorCode } from '../field-error-codes.ts';
 
 /**
@@ -35,15 +36,15 @@ export class RpcParams {
   }
 
   /**
-   * A whole number: a JSON integer, or text of decimal digits (at most 15, with an optional
-   * minus sign). `1.5`, `0x10`, `1e3`, ` 7` or `true` are refused, never rounded or read
-   * in another base; the range is the operation's rule.
+   * A whole number: a JSON integer, or text of decimal digits (`decimalInteger`). `1.5`,
+   * `0x10`, `1e3`, ` 7` or `true` are refused, never rounded or read in another base; the
+   * range is the operation's rule.
    */
   integer(name: string): number | undefined {
     const value = this.#values[name];
     if (value === undefined || value === '') return undefined;
-    const number = typeof value === 'number' ? value : typeof value === 'string' && decimalInteger.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(number)) throw invalid(name, 'a whole number (decimal digits)');
+    const number = typeof value === 'number' ? value : typeof value === 'string' ? decimalInteger(value) : undefined;
+    if (number === undefined || !Number.isSafeInteger(number)) throw invalid(name, 'a whole number (decimal digits)');
     return number;
   }
 
@@ -82,8 +83,6 @@ export class RpcParams {
     return flattened;
   }
 }
-
-const decimalInteger = /^-?\d{1,15}$/;
 
 function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
