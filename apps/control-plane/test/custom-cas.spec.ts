@@ -462,6 +462,45 @@ describe('custom CA CRLs fail closed: no upload un-revokes what the CA revoked',
     }
   });
 
+  it('refuses a CRL whose nextUpdate has passed, and a higher-numbered one older than the held CRL (Conflict.CrlNotNewer)', async () => {
+    const ca = await makeCa('Dated CA');
+    const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
+    const crlUrl = `${url()}/${uploaded.id}/crl`;
+    const issuer = new OpensslCa(dir, 'dated-ca', ca.certificatePem, ca.privateKeyPem);
+    issuer.revoke((await issueFrom(ca, 'dated-leaf')).certificatePem);
+    const asn1Time = (ms: number) => `${new Date(ms).toISOString().replace(/[-:T]|\.\d{3}/g, '')}`;
+    /** A CRL with the next number and the given lastUpdate/nextUpdate (openssl ca -crl_lastupdate/-crl_nextupdate). */
+    const dated = (lastUpdate: number, nextUpdate: number) => {
+      const out = dir.fresh('.crl');
+      openssl([
+        'ca',
+        '-config',
+        issuer.config,
+        '-gencrl',
+        '-crl_lastupdate',
+        asn1Time(lastUpdate),
+        '-crl_nextupdate',
+        asn1Time(nextUpdate),
+        '-out',
+        out,
+      ]);
+      return fs.readFileSync(out, 'utf8');
+    };
+    const now = Date.now();
+    const s = await snapshot(t, a);
+    expectError(await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: dated(now - 8 * dayMs, now - dayMs) }), 422, 'Crl.Expired');
+    await s.expectUnchanged();
+
+    const held = await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: dated(now - 60_000, now + 7 * dayMs) });
+    expect(held.status, JSON.stringify(held.body)).toBe(200);
+    expect(held.body.crlNumber).toBe('4097');
+    // Number 4098, valid now, but issued before the held CRL: not the CA's latest word.
+    const s2 = await snapshot(t, a);
+    expectError(await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: dated(now - 3_600_000, now + 7 * dayMs) }), 409, 'Conflict.CrlNotNewer');
+    await s2.expectUnchanged();
+    expect((await call(t.app, a.apiKey, 'PUT', crlUrl, { crl: dated(now, now + 7 * dayMs) })).body).toMatchObject({ crlNumber: '4099' });
+  });
+
   it('refuses a negative CRL number (Crl.InvalidNumber), as a first CRL and over a held one', async () => {
     const ca = await makeCa('Negative CA');
     const uploaded = await uploadCustomCa(t, a, site.id, ca.certificatePem);
