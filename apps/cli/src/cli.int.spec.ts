@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandTree, isGroup } from './commands/index.ts';
 import { cleanEnv, cliEntry, repoRoot, runCli, startControlPlane, type CliResult, type ControlPlane } from './test/cli-process.ts';
 
 /** A JSON answer read loosely: the assertions check what they use. */
@@ -515,6 +516,19 @@ describe('portcullis against a real control plane', () => {
     expect(onTerminal.status).toBe(0);
     expect(onTerminal.stdout).toMatch(/fetching client certificates: 1 of \d+/);
     expect(onTerminal.stdout).toMatch(/fetching client certificates: (\d+) of \1/);
+  });
+
+  it("covers every operation of the control plane's OpenAPI document, and names only operations it has", async () => {
+    const document = (await (await fetch(`${cp.url}/openapi.json`)).json()) as Json;
+    const served = Object.entries(document['paths'] as Json).flatMap(([route, operations]) =>
+      Object.keys(operations as Json).map((method) => `${method.toUpperCase()} ${route}`),
+    );
+    // Edges enroll themselves with a join token; operators never call it.
+    const forEdges = ['POST /v1/edge/enroll'];
+    expect(served).toEqual(expect.arrayContaining(forEdges));
+    const called = new Set(commandTree.flatMap((entry) => (isGroup(entry) ? entry.commands : [entry])).flatMap((c) => c.operations));
+    expect(served.filter((operation) => !called.has(operation) && !forEdges.includes(operation))).toEqual([]);
+    expect([...called].filter((operation) => !served.includes(operation))).toEqual([]);
   });
 
   it('runs as the bin npm links into node_modules/.bin (type stripping of the real path)', () => {

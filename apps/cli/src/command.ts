@@ -31,6 +31,8 @@ export interface Command {
   readonly details?: string;
   readonly args?: readonly ArgumentSpec[];
   readonly options?: Readonly<Record<string, OptionSpec>>;
+  /** The API operations it calls, as the OpenAPI document names them (`POST /v1/sites`). */
+  readonly operations: readonly string[];
   run(ctx: CommandContext): Promise<void>;
 }
 

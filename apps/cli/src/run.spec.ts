@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandTree, isGroup } from './commands/index.ts';
 import { runInMemory } from './test/memory-io.ts';
 
 /**
@@ -49,6 +53,87 @@ describe('run', () => {
       expect(result.stderr, argv.join(' ')).toMatch(/^portcullis: /);
     }
     expect(seen).toEqual([]);
+  });
+
+  it('calls exactly the operations each command declares (which the OpenAPI coverage test relies on)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-cli-ops-'));
+    const file = path.join(dir, 'input.pem');
+    writeFileSync(file, '-----BEGIN X-----\n-----END X-----\n');
+    const site = ['--site', 'S'];
+    /** One invocation per command, by its words. */
+    const samples: Record<string, string[]> = {
+      'certs create': [...site],
+      'certs list': [...site],
+      'certs get': [...site, 'ID'],
+      'certs revoke': [...site, 'ID', '--confirm'],
+      'certs activate': [...site, 'ID'],
+      'certs delete': [...site, 'ID'],
+      'bindings set': [...site, '--ca', 'CA', 'a.example.com'],
+      'bindings get': [...site],
+      'cas upload': [...site, '--cert', file],
+      'cas list': [...site],
+      'cas get': [...site, 'ID'],
+      'cas delete': [...site, 'ID'],
+      'cas crl': [...site, 'ID', '--upload', file],
+      'cas revoke-serial': [...site, 'ID', '0a'],
+      'cas revocations': [...site, 'ID'],
+      'cas unrevoke-serial': [...site, 'ID', '0a'],
+      'cas account': [],
+      'rules create': [...site, '--expression', 'ssl'],
+      'rules list': [...site],
+      'rules get': [...site, 'ID'],
+      'rules update': [...site, 'ID', '--disable'],
+      'rules delete': [...site, 'ID'],
+      'rules order': [...site, 'A', 'B'],
+      'rules test': [...site, '--host', 'a.example.com'],
+      'sites create': ['--name', 'a.test', '--origin', 'https://o.test'],
+      'sites list': [],
+      'sites get': ['ID'],
+      'sites update': ['ID', '--origin', 'https://o.test'],
+      'sites delete': ['ID'],
+      'server-certs upload': [...site, '--cert', file, '--key', file],
+      'server-certs list': [...site],
+      'server-certs delete': [...site, 'ID'],
+      'accounts create': ['--name', 'n'],
+      'accounts list': [],
+      'accounts get': ['ID'],
+      'accounts create-key': ['ID', '--name', 'n'],
+      'accounts list-keys': ['ID'],
+      'accounts revoke-key': ['ID', 'KEY'],
+      'edges list': [],
+      'edges get': ['ID'],
+      'join-tokens create': [],
+      'join-tokens list': [],
+      'join-tokens delete': ['ID'],
+      'audit list': [],
+      login: ['--api-key', 'pk_test', '--profile', path.join(dir, 'profile.json')],
+      config: [],
+    };
+    // Whatever is asked, a 404 in the API's shape: each command sends its first request and stops.
+    answer = (res) =>
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ code: 'NotFound.Route', message: 'x', requestId: 'r' }));
+    const commands = commandTree.flatMap((entry) =>
+      isGroup(entry) ? entry.commands.map((c) => ({ words: `${entry.name} ${c.name}`, c })) : [{ words: entry.name, c: entry }],
+    );
+    try {
+      for (const { words, c } of commands) {
+        expect(samples, `a sample invocation of ${words}`).toHaveProperty([words]);
+        seen.length = 0;
+        await runInMemory([...words.split(' '), ...samples[words]!], env);
+        const sent = seen.map((r) => `${r.method} ${new URL(r.url, 'http://x').pathname}`);
+        expect(sent.length, words).toBe(c.operations.length === 0 ? 0 : 1);
+        const patterns = c.operations.map((op) => new RegExp(`^${op.replace(/\{[^}]+\}/g, '[^/]+')}$`));
+        for (const request of sent)
+          expect(
+            patterns.some((re) => re.test(request)),
+            `${words} sent ${request}`,
+          ).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends the bearer key, percent-encodes ids, and shows a 204 as done', async () => {

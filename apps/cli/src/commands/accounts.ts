@@ -45,6 +45,7 @@ export const accountsGroup: CommandGroup = {
     {
       name: 'create',
       summary: 'Create an account with its first API key (administrator token)',
+      operations: ['POST /v1/accounts'],
       options: {
         name: nameOption,
         'custom-ca-quota': { type: 'string', value: 'N', description: 'Custom CAs the account may upload (default 5)' },
@@ -61,18 +62,21 @@ export const accountsGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List accounts (administrator token)',
+      operations: ['GET /v1/accounts'],
       options: { ...pagingOptions },
       run: async (ctx) => ctx.out.list(await fetchListing(ctx, 'accounts', 'accounts'), accountColumns),
     },
     {
       name: 'get',
       summary: 'Show an account',
+      operations: ['GET /v1/accounts/{accountId}'],
       args: [accountArgument],
       run: async (ctx) => ctx.out.item(await ctx.api.get(apiPath`accounts/${ctx.arg('account')}`), accountColumns),
     },
     {
       name: 'create-key',
       summary: 'Create another API key for an account; its secret is shown once',
+      operations: ['POST /v1/accounts/{accountId}/api-keys'],
       args: [accountArgument],
       options: { name: nameOption, 'secret-out': secretOutOption },
       run: async (ctx) => {
@@ -85,6 +89,7 @@ export const accountsGroup: CommandGroup = {
     {
       name: 'list-keys',
       summary: "List an account's API keys (never their secrets)",
+      operations: ['GET /v1/accounts/{accountId}/api-keys'],
       args: [accountArgument],
       options: { ...pagingOptions },
       run: async (ctx) => ctx.out.list(await fetchListing(ctx, apiPath`accounts/${ctx.arg('account')}/api-keys`, 'API keys'), keyColumns),
@@ -92,6 +97,7 @@ export const accountsGroup: CommandGroup = {
     {
       name: 'revoke-key',
       summary: 'Revoke an API key at once',
+      operations: ['DELETE /v1/accounts/{accountId}/api-keys/{keyId}'],
       args: [accountArgument, { name: 'key', description: 'The API key id (not the secret)' }],
       run: async (ctx) => {
         const revoked = await ctx.api.delete(apiPath`accounts/${ctx.arg('account')}/api-keys/${ctx.arg('key')}`);

@@ -10,6 +10,7 @@ export const auditGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'Every change, newest first (portcullis audit is short for this)',
+      operations: ['GET /v1/audit-log'],
       options: { ...pagingOptions },
       run: async (ctx) =>
         ctx.out.list(await fetchListing(ctx, 'audit-log', 'audit entries'), [

@@ -23,6 +23,7 @@ export const bindingsGroup: CommandGroup = {
     {
       name: 'set',
       summary: "Replace the hostnames bound to a CA (at most 50; each the site's zone or a name under it)",
+      operations: ['PUT /v1/sites/{siteId}/ca-bindings/{caId}'],
       details: 'Edges then ask for a client certificate on exactly these hostnames. --none removes every binding of the CA.',
       args: [{ name: 'hostname', description: 'Hostnames to bind', optional: true, variadic: true }],
       options: { site: siteOption, ca: caOption, none: { type: 'boolean', description: 'Bind no hostname at all' } },
@@ -38,6 +39,7 @@ export const bindingsGroup: CommandGroup = {
     {
       name: 'get',
       summary: 'Show the hostnames bound to a CA',
+      operations: ['GET /v1/sites/{siteId}/ca-bindings/{caId}'],
       options: { site: siteOption, ca: caOption },
       run: async (ctx) => ctx.out.item(await ctx.api.get(bindingPath(ctx)), rows),
     },

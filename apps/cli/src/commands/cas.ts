@@ -63,6 +63,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'upload',
       summary: "Upload a client CA certificate (PEM, currently valid, CA:TRUE); counts against the plan's quota",
+      operations: ['POST /v1/sites/{siteId}/client-ca-certificates'],
       options: {
         site: siteOption,
         cert: { type: 'string', value: 'FILE', description: 'The CA certificate, PEM', required: true },
@@ -79,6 +80,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List the uploaded client CAs of a site',
+      operations: ['GET /v1/sites/{siteId}/client-ca-certificates'],
       options: { site: siteOption, ...pagingOptions },
       run: async (ctx) =>
         ctx.out.list(await fetchListing(ctx, apiPath`sites/${ctx.required('site')}/client-ca-certificates`, 'CAs'), caColumns),
@@ -86,6 +88,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'get',
       summary: 'Show an uploaded client CA',
+      operations: ['GET /v1/sites/{siteId}/client-ca-certificates/{id}'],
       args: [idArgument],
       options: { site: siteOption, pem: pemOption },
       run: async (ctx) => {
@@ -97,6 +100,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'delete',
       summary: 'Delete an uploaded CA with its bindings, CRL and revocations',
+      operations: ['DELETE /v1/sites/{siteId}/client-ca-certificates/{id}'],
       args: [idArgument],
       options: { site: siteOption },
       run: async (ctx) => {
@@ -107,6 +111,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'crl',
       summary: "Show the CA's CRL, or upload a newer one with --upload",
+      operations: ['GET /v1/sites/{siteId}/client-ca-certificates/{id}/crl', 'PUT /v1/sites/{siteId}/client-ca-certificates/{id}/crl'],
       details: 'The CRL must be signed by the CA and newer than the one held. PEM and DER files are both accepted.',
       args: [idArgument],
       options: {
@@ -125,6 +130,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'revoke-serial',
       summary: 'Revoke one serial number of the CA by hand',
+      operations: ['POST /v1/sites/{siteId}/client-ca-certificates/{id}/revocations'],
       args: [idArgument, { name: 'serial', description: 'The serial number, hex' }],
       options: { site: siteOption, reason: { type: 'string', value: 'TEXT', description: 'Why (kept with the revocation)' } },
       run: async (ctx) => {
@@ -135,6 +141,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'revocations',
       summary: 'List the serials of the CA revoked by hand',
+      operations: ['GET /v1/sites/{siteId}/client-ca-certificates/{id}/revocations'],
       args: [idArgument],
       options: { site: siteOption, ...pagingOptions },
       run: async (ctx) => ctx.out.list(await fetchListing(ctx, `${caPath(ctx)}/revocations`, 'revocations'), revocationColumns),
@@ -142,6 +149,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'unrevoke-serial',
       summary: 'Take back a revocation made by hand',
+      operations: ['DELETE /v1/sites/{siteId}/client-ca-certificates/{id}/revocations/{serialNumber}'],
       args: [idArgument, { name: 'serial', description: 'The serial number, hex' }],
       options: { site: siteOption },
       run: async (ctx) => {
@@ -152,6 +160,7 @@ export const casGroup: CommandGroup = {
     {
       name: 'account',
       summary: "Show the account's own client CA (created on first use; never its key)",
+      operations: ['GET /v1/account-ca'],
       options: { pem: pemOption },
       run: async (ctx) => {
         const ca = await ctx.api.get('account-ca');

@@ -24,6 +24,7 @@ export const edgesGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List edges, most recently seen first',
+      operations: ['GET /v1/edges'],
       run: async (ctx) => {
         const answer = await ctx.api.get('edges');
         if (ctx.out.format === 'json') return ctx.out.json(answer);
@@ -35,6 +36,7 @@ export const edgesGroup: CommandGroup = {
     {
       name: 'get',
       summary: 'Show one edge with the version of every resource it holds',
+      operations: ['GET /v1/edges/{nodeId}'],
       args: [{ name: 'node', description: 'The node id' }],
       run: async (ctx) => {
         const edge = await ctx.api.get(apiPath`edges/${ctx.arg('node')}`);

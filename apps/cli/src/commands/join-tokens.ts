@@ -20,6 +20,7 @@ export const joinTokensGroup: CommandGroup = {
     {
       name: 'create',
       summary: 'Create a join token; the token is shown once',
+      operations: ['POST /v1/edge-join-tokens'],
       details: 'Give the edge the token (PORTCULLIS_JOIN_TOKEN_FILE) and the fleet CA pin (PORTCULLIS_FLEET_CA_SHA256).',
       options: {
         name: { type: 'string', value: 'NAME', description: 'A name for it' },
@@ -58,12 +59,14 @@ export const joinTokensGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List join tokens, expired and used-up ones included (never the tokens)',
+      operations: ['GET /v1/edge-join-tokens'],
       options: { ...pagingOptions },
       run: async (ctx) => ctx.out.list(await fetchListing(ctx, 'edge-join-tokens', 'join tokens'), columns),
     },
     {
       name: 'delete',
       summary: 'Delete a join token: it enrolls no more edges',
+      operations: ['DELETE /v1/edge-join-tokens/{id}'],
       args: [{ name: 'id', description: 'The join token id (not the token)' }],
       run: async (ctx) => {
         await ctx.api.delete(apiPath`edge-join-tokens/${ctx.arg('id')}`);

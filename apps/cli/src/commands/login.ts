@@ -9,6 +9,7 @@ import { writeProfile } from '../profile-file.ts';
 export const loginCommand: Command = {
   name: 'login',
   summary: 'Save the control plane URL and API key in the profile file (mode 0600)',
+  operations: ['GET /v1/sites'],
   details:
     'Takes --url and --api-key (or --api-key-file, or PORTCULLIS_URL and PORTCULLIS_API_KEY) and writes them to\n' +
     'the profile (--profile, PORTCULLIS_PROFILE, default ~/.config/portcullis/profile.json). The key is checked\n' +
@@ -36,6 +37,7 @@ export const loginCommand: Command = {
 export const configCommand: Command = {
   name: 'config',
   summary: "Show the URL, the API key's source and the profile file the CLI would use (never the key)",
+  operations: [],
   run: async (ctx) => {
     const { url, source, profilePath, apiKey } = ctx.settings;
     const shown = { url, urlSource: source.url, apiKeySource: apiKey === undefined ? 'none' : source.apiKey, profile: profilePath };

@@ -100,6 +100,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'create',
       summary: 'Add a rule (at the end, or at --position)',
+      operations: ['POST /v1/sites/{siteId}/waf-rules'],
       details:
         'Expressions use the libs/waf language, e.g. (http.host eq "api.example.com" and not ssl.client_cert.verified).\n' +
         '--block-unverified-on HOST (repeatable) writes the console\'s "block failed authentication" rule for you.',
@@ -135,6 +136,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List the rules of a site in evaluation order',
+      operations: ['GET /v1/sites/{siteId}/waf-rules'],
       options: { site: siteOption },
       run: async (ctx) => {
         const answer = await ctx.api.get(rulesPath(ctx));
@@ -146,6 +148,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'get',
       summary: 'Show a rule',
+      operations: ['GET /v1/sites/{siteId}/waf-rules/{ruleId}'],
       args: [idArgument],
       options: { site: siteOption },
       run: async (ctx) => ctx.out.item(await ctx.api.get(rulePath(ctx)), ruleRows),
@@ -153,6 +156,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'update',
       summary: 'Change a rule (only what is given)',
+      operations: ['PATCH /v1/sites/{siteId}/waf-rules/{ruleId}'],
       args: [idArgument],
       options: {
         site: siteOption,
@@ -180,6 +184,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'delete',
       summary: 'Delete a rule',
+      operations: ['DELETE /v1/sites/{siteId}/waf-rules/{ruleId}'],
       args: [idArgument],
       options: { site: siteOption },
       run: async (ctx) => {
@@ -190,6 +195,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'order',
       summary: 'Reorder the rules: every rule id once, in the new evaluation order',
+      operations: ['PUT /v1/sites/{siteId}/waf-rules/order'],
       args: [{ name: 'id', description: 'Rule ids, first evaluated first', variadic: true }],
       options: { site: siteOption },
       run: async (ctx) => {
@@ -204,6 +210,7 @@ export const rulesGroup: CommandGroup = {
     {
       name: 'test',
       summary: "Evaluate the site's rules (or one --expression) against a sample request",
+      operations: ['POST /v1/sites/{siteId}/waf-rules/test'],
       details:
         'Runs the engine the edges run. Without --cert the request presents no client certificate; with --cert\n' +
         'the certificate is checked against the CAs bound to --host and the revocations the control plane holds.',

@@ -29,6 +29,7 @@ export const serverCertsGroup: CommandGroup = {
     {
       name: 'upload',
       summary: 'Upload a certificate chain (leaf first) and its key; the key is stored encrypted and never returned',
+      operations: ['POST /v1/sites/{siteId}/server-certificates'],
       options: {
         site: siteOption,
         cert: { type: 'string', value: 'FILE', description: 'The chain, PEM, leaf first', required: true },
@@ -42,6 +43,7 @@ export const serverCertsGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List the server certificates of a site',
+      operations: ['GET /v1/sites/{siteId}/server-certificates'],
       options: { site: siteOption, ...pagingOptions },
       run: async (ctx) =>
         ctx.out.list(await fetchListing(ctx, apiPath`sites/${ctx.required('site')}/server-certificates`, 'server certificates'), columns),
@@ -49,6 +51,7 @@ export const serverCertsGroup: CommandGroup = {
     {
       name: 'delete',
       summary: 'Delete a server certificate',
+      operations: ['DELETE /v1/sites/{siteId}/server-certificates/{id}'],
       args: [{ name: 'id', description: 'The server certificate id' }],
       options: { site: siteOption },
       run: async (ctx) => {

@@ -20,6 +20,7 @@ export const sitesGroup: CommandGroup = {
     {
       name: 'create',
       summary: 'Create a site',
+      operations: ['POST /v1/sites'],
       options: {
         name: { type: 'string', value: 'ZONE', description: 'The zone, e.g. example.com', required: true },
         origin: { type: 'string', value: 'URL', description: 'Where edges send what passes, http(s)://…', required: true },
@@ -37,18 +38,21 @@ export const sitesGroup: CommandGroup = {
     {
       name: 'list',
       summary: 'List sites',
+      operations: ['GET /v1/sites'],
       options: { ...pagingOptions },
       run: async (ctx) => ctx.out.list(await fetchListing(ctx, 'sites', 'sites'), columns),
     },
     {
       name: 'get',
       summary: 'Show a site',
+      operations: ['GET /v1/sites/{siteId}'],
       args: idArgument,
       run: async (ctx) => ctx.out.item(await ctx.api.get(apiPath`sites/${ctx.arg('id')}`), rows),
     },
     {
       name: 'update',
       summary: "Change a site's origin or Client-Cert forwarding",
+      operations: ['PATCH /v1/sites/{siteId}'],
       args: idArgument,
       options: {
         origin: { type: 'string', value: 'URL', description: 'A new origin URL' },
@@ -68,6 +72,7 @@ export const sitesGroup: CommandGroup = {
     {
       name: 'delete',
       summary: 'Delete a site and everything under it; its client certificates stay revoked',
+      operations: ['DELETE /v1/sites/{siteId}'],
       args: idArgument,
       run: async (ctx) => {
         await ctx.api.delete(apiPath`sites/${ctx.arg('id')}`);
