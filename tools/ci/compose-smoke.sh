@@ -16,7 +16,7 @@ tools/demo/compose.sh up -d
 
 admin=$(grep '^PORTCULLIS_ADMIN_TOKEN=' .demo/control-plane.env | cut -d= -f2)
 for port in 8081 8082; do
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
 done
 name="smoke-$(date +%s)"
 curl -sf -X POST http://127.0.0.1:8081/v1/accounts -H "authorization: Bearer $admin" \
@@ -28,7 +28,7 @@ echo "compose smoke: two replicas on one Redis, from the images: ok"
 # Edges: enrolled with a join token, configured through replica a, checked with curl.
 tools/demo/start-edges.sh
 for port in 9901 9902; do
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
 done
 json() { node -e "let v = JSON.parse(require('fs').readFileSync(0, 'utf8')); for (const k of process.argv[1].split('.')) v = v?.[k]; process.stdout.write(String(v ?? ''))" "$1"; }
 api() { curl -sf -X "$1" "http://127.0.0.1:8081$2" -H "authorization: Bearer $3" ${4:+-H 'content-type: application/json' -d "$4"}; }

@@ -126,7 +126,7 @@ start('control plane', ['apps/control-plane/src/main.ts'], {
   PORTCULLIS_DISCOVERY_PORT: String(ports.discovery),
 });
 start('demo origin', ['apps/edge-node/src/main.ts', 'demo-origin'], { PORTCULLIS_DEMO_ORIGIN_PORT: String(ports.origin) });
-await until('the control plane', async () => (await fetch(`${api}/healthz`)).ok);
+await until('the control plane', async () => (await fetch(`${api}/readyz`)).ok);
 const adminToken = readFileSync(path.join(dataDir, 'control-plane', 'admin-token'), 'utf8').trim();
 
 const edgeState = path.join(dataDir, 'edge');
@@ -148,7 +148,7 @@ if (!existsSync(path.join(edgeState, 'node-cert.pem'))) {
 }
 start('edge', ['apps/edge-node/src/main.ts'], edgeEnv);
 if (!existsSync(demoFile('client.pem'))) await configureDemoSite(adminToken);
-await until('the edge', async () => (await fetch(`http://127.0.0.1:${ports.edgeAdmin}/healthz`)).ok);
+await until('the edge', async () => (await fetch(`http://127.0.0.1:${ports.edgeAdmin}/readyz`)).ok);
 await until('the demo site at the edge', async () => (await demoSiteStatus()) === 200);
 
 /** The status of one GET of the demo site through the edge, with the demo client certificate. */

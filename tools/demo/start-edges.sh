@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 
 api=${PORTCULLIS_DEMO_API:-http://127.0.0.1:8081}
 admin=$(grep '^PORTCULLIS_ADMIN_TOKEN=' .demo/control-plane.env | cut -d= -f2)
-for _ in $(seq 1 120); do curl -sf "$api/healthz" >/dev/null && break; sleep 0.5; done
+for _ in $(seq 1 120); do curl -sf "$api/readyz" >/dev/null && break; sleep 0.5; done
 answer=$(curl -sf -X POST "$api/v1/edge-join-tokens" -H "authorization: Bearer $admin" \
   -H 'content-type: application/json' -d '{"name":"compose edges","maxUses":2,"ttlSeconds":900}')
 field() { printf '%s' "$answer" | node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync(0, 'utf8'))['$1'] ?? ''))"; }

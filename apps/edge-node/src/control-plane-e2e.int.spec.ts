@@ -79,9 +79,9 @@ describe('control plane and edge, end to end', () => {
     processes.push(controlPlane);
     const cp = `http://127.0.0.1:${httpPort}`;
     await eventually(
-      'control plane healthy',
+      'control plane ready',
       20_000,
-      async () => (await fetch(`${cp}/healthz`).catch(() => undefined))?.ok === true,
+      async () => (await fetch(`${cp}/readyz`).catch(() => undefined))?.ok === true,
       processes,
     );
     const adminToken = readFileSync(path.join(dir, 'control-plane', 'admin-token'), 'utf8').trim();
@@ -112,9 +112,9 @@ describe('control plane and edge, end to end', () => {
     });
     processes.push(edge);
     await eventually(
-      'edge healthy',
+      'edge ready',
       20_000,
-      async () => (await fetch(`http://127.0.0.1:${adminPort}/healthz`).catch(() => undefined))?.ok === true,
+      async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.ok === true,
       processes,
     );
 
