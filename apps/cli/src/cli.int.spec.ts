@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -530,6 +530,16 @@ describe('portcullis against a real control plane', () => {
     const called = new Set(commandTree.flatMap((entry) => (isGroup(entry) ? entry.commands : [entry])).flatMap((c) => c.operations));
     expect(served.filter((operation) => !called.has(operation) && !forEdges.includes(operation))).toEqual([]);
     expect([...called].filter((operation) => !served.includes(operation))).toEqual([]);
+  });
+
+  it('ends quietly when its reader goes away (portcullis … | head)', async () => {
+    const child = spawn(process.execPath, [cliEntry, '--help'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('runs as the bin npm links into node_modules/.bin (type stripping of the real path)', () => {
