@@ -89,7 +89,7 @@ describe('CustomCaService over gRPC', () => {
     await expectFailure(upload(`${ca.certificatePem}${ca.certificatePem}`), status.INVALID_ARGUMENT, 'CaCertificate.MultipleCertificates');
     await expectFailure(upload(''), status.INVALID_ARGUMENT, 'InvalidParameter');
     await expectFailure(upload('x'.repeat(65_537)), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(upload(ca.certificatePem, 'x'.repeat(129)), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(upload(ca.certificatePem, 'x'.repeat(129)), status.INVALID_ARGUMENT, 'InvalidParameter.Name');
     expect((await f.api.customCas.listClientCaCertificates({ siteId: site.id }, limited.apiKey)).response.page!.totalCount).toBe(2);
   });
 
@@ -168,7 +168,7 @@ describe('CustomCaService over gRPC', () => {
     await expectFailure(
       f.api.customCas.revokeClientCaSerial({ ...ref, serialNumber: '' }, a.apiKey),
       status.INVALID_ARGUMENT,
-      'InvalidParameter',
+      'InvalidParameter.SerialNumber',
     );
     await expectFailure(
       f.api.customCas.revokeClientCaSerial({ ...ref, serialNumber: 'ab', reason: 'x'.repeat(257) }, a.apiKey),
@@ -231,7 +231,7 @@ describe('CustomCaService over gRPC', () => {
     await expectFailure(set([`a.${site.name}`, `A.${site.name}`]), status.INVALID_ARGUMENT, 'InvalidParameter.DuplicateHostname');
     await expectFailure(set([`a*.${site.name}`]), status.INVALID_ARGUMENT, 'InvalidParameter.Hostname');
     await expectFailure(set(["x'; DROP TABLE docs; --"]), status.INVALID_ARGUMENT, 'InvalidParameter.Hostname');
-    await expectFailure(set([`${'a'.repeat(300)}.${site.name}`]), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(set([`${'a'.repeat(300)}.${site.name}`]), status.INVALID_ARGUMENT, 'InvalidParameter.Hostname');
     await expectFailure(set([`a.${site.name}`], 'ca_00000000000000000000'), status.NOT_FOUND, 'NotFound.CaCertificate');
     await expectFailure(
       f.api.customCas.setClientCaCertificateHostnames({ siteId: site.id, id: '', hostnames: [`a.${site.name}`] }, b.apiKey),

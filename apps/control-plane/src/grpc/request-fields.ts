@@ -1,6 +1,7 @@
 import type { adminV1 } from '@portcullis/proto';
-import { ApiError } from '../domain/api-error.ts';
+import { ApiError, type ApiErrorCode } from '../domain/api-error.ts';
 import { pageRequest, type PageRequest } from '../domain/paging.ts';
+import { fieldErrorCode } from '../http/field-error-codes.ts';
 
 /**
  * Readers for request fields, with the bounds the HTTP API's JSON schemas put on the same
@@ -13,7 +14,7 @@ const maxIdLength = 64;
 
 /** A required id such as `site_id`. */
 export function requiredId(value: string, field: string): string {
-  if (value === '') throw new ApiError('InvalidParameter', { message: `${field} is required.`, details: { field } });
+  if (value === '') throw required(field);
   return checkLength(value, field, maxIdLength);
 }
 
@@ -23,19 +24,19 @@ export function optionalId(value: string, field: string): string | undefined {
 }
 
 /** Text that must be given, at most `max` characters. */
-export function requiredText(value: string, field: string, max: number): string {
-  if (value === '') throw new ApiError('InvalidParameter', { message: `${field} is required.`, details: { field } });
-  return checkLength(value, field, max);
+export function requiredText(value: string, field: string, max: number, code?: ApiErrorCode): string {
+  if (value === '') throw required(field, code);
+  return checkLength(value, field, max, code);
 }
 
 /** Text that may be left empty, at most `max` characters. */
-export function optionalText(value: string, field: string, max: number): string | undefined {
-  return value === '' ? undefined : checkLength(value, field, max);
+export function optionalText(value: string, field: string, max: number, code?: ApiErrorCode): string | undefined {
+  return value === '' ? undefined : checkLength(value, field, max, code);
 }
 
 /** A list whose every item is at most `max` characters (emptiness is the caller's rule). */
-export function textList(values: readonly string[], field: string, max: number): readonly string[] {
-  values.forEach((value, i) => checkLength(value, `${field}[${i}]`, max));
+export function textList(values: readonly string[], field: string, max: number, code?: ApiErrorCode): readonly string[] {
+  values.forEach((value, i) => checkLength(value, `${field}[${i}]`, max, code));
   return values;
 }
 
@@ -50,9 +51,18 @@ export function paging(page: adminV1.PageRequest | undefined): PageRequest {
   return pageRequest(page?.pageNumber || undefined, page?.pageSize || undefined);
 }
 
-function checkLength(value: string, field: string, max: number): string {
+function checkLength(value: string, field: string, max: number, code?: ApiErrorCode): string {
   if (value.length > max) {
-    throw new ApiError('InvalidParameter', { message: `${field} must be at most ${max} characters.`, details: { field, max } });
+    throw new ApiError(codeFor(field, code), { message: `${field} must be at most ${max} characters.`, details: { field, max } });
   }
   return value;
+}
+
+function required(field: string, code?: ApiErrorCode): ApiError {
+  return new ApiError(codeFor(field, code), { message: `${field} is required.`, details: { field } });
+}
+
+/** `hostnames[3]` is the field `hostnames`; `action.body` is `body` inside `action`. */
+function codeFor(field: string, code: ApiErrorCode | undefined): ApiErrorCode {
+  return code ?? fieldErrorCode(field.replace(/\[\d+\]/g, '').split('.')) ?? 'InvalidParameter';
 }

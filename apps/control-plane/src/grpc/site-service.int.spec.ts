@@ -39,12 +39,16 @@ describe('SiteService over gRPC', () => {
     const create = (name: string, originUrl: string) => f.api.sites.createSite({ name, originUrl }, a.apiKey);
     await expectFailure(create('*.example.org', 'https://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter.SiteName');
     await expectFailure(create('not a zone', 'https://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter.SiteName');
-    await expectFailure(create('', 'https://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(create('a'.repeat(254), 'https://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(create('', 'https://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter.SiteName');
+    await expectFailure(create('a'.repeat(254), 'https://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter.SiteName');
     await expectFailure(create('ok.example.org', 'ftp://o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter.OriginUrl');
     await expectFailure(create('ok.example.org', 'https://user:pw@o.example.net'), status.INVALID_ARGUMENT, 'InvalidParameter.OriginUrl');
-    await expectFailure(create('ok.example.org', `https://o.example.net/${'a'.repeat(2048)}`), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(create('ok.example.org', ''), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(
+      create('ok.example.org', `https://o.example.net/${'a'.repeat(2048)}`),
+      status.INVALID_ARGUMENT,
+      'InvalidParameter.OriginUrl',
+    );
+    await expectFailure(create('ok.example.org', ''), status.INVALID_ARGUMENT, 'InvalidParameter.OriginUrl');
   });
 
   it('gets, lists, updates and deletes a site of the caller only', async () => {

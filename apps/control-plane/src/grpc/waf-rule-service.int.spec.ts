@@ -82,7 +82,7 @@ describe('WafRuleService over gRPC', () => {
     await expectFailure(create({ expression: 'http.nope eq "x"' }), status.INVALID_ARGUMENT, 'Waf.UnknownField');
     await expectFailure(create({ expression: '' }), status.INVALID_ARGUMENT, 'InvalidParameter');
     await expectFailure(create({ expression: 'x'.repeat(8193) }), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(create({ expression: 'ssl', name: 'x'.repeat(129) }), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(create({ expression: 'ssl', name: 'x'.repeat(129) }), status.INVALID_ARGUMENT, 'InvalidParameter.Name');
     await expectFailure(create({ expression: 'ssl', action: { type: 'block', status: 200 } }), status.INVALID_ARGUMENT, 'InvalidParameter');
     await expectFailure(create({ expression: 'ssl', action: { type: 'deny' } }), status.INVALID_ARGUMENT, 'InvalidParameter');
     await expectFailure(create({ expression: 'ssl', action: { type: 'log', status: 403 } }), status.INVALID_ARGUMENT, 'InvalidParameter');
@@ -150,12 +150,12 @@ describe('WafRuleService over gRPC', () => {
     expect((await run({ uri: '/admin/x' })).response).toMatchObject({ action: 'pass', ruleId: '' });
 
     await expectFailure(f.api.wafRules.testWafRules({ siteId: zone.id }, a.apiKey), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(run({ host: '' }), status.INVALID_ARGUMENT, 'InvalidParameter');
-    await expectFailure(run({ uri: 'no-slash' }), status.INVALID_ARGUMENT, 'InvalidParameter');
+    await expectFailure(run({ host: '' }), status.INVALID_ARGUMENT, 'InvalidParameter.SampleRequest');
+    await expectFailure(run({ uri: 'no-slash' }), status.INVALID_ARGUMENT, 'InvalidParameter.SampleRequest');
     await expectFailure(
       run({ headers: [{ name: 'a', values: Array.from({ length: 33 }, () => 'v') }] }),
       status.INVALID_ARGUMENT,
-      'InvalidParameter',
+      'InvalidParameter.SampleRequest',
     );
   });
 

@@ -14,7 +14,7 @@ export function siteService(services: Services, unary: UnaryHandler): adminV1.Si
     createSite: unary(async (caller, request) => ({
       site: message.site(
         await sites.create(caller, {
-          name: requiredText(request.name, 'name', limits.siteName),
+          name: requiredText(request.name, 'name', limits.siteName, 'InvalidParameter.SiteName'),
           originUrl: requiredText(request.originUrl, 'origin_url', limits.originUrl),
           forwardClientCert: request.forwardClientCert,
         }),

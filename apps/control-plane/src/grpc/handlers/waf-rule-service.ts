@@ -3,7 +3,7 @@ import type { WafAction } from '../../domain/entities.ts';
 import type { Services } from '../../domain/services.ts';
 import type { SampleRequest } from '../../domain/waf-rule-test.ts';
 import type { SavedRule, SiteRules, WafRuleInput } from '../../domain/waf-rules.ts';
-import { ApiError } from '../../domain/api-error.ts';
+import { ApiError, type ApiErrorCode } from '../../domain/api-error.ts';
 import { message } from '../admin-messages.ts';
 import { optionalText, requiredId, requiredText, textList } from '../request-fields.ts';
 import type { UnaryHandler } from '../unary-handler.ts';
@@ -132,23 +132,29 @@ function checkedName(name: string): string {
   return optionalText(name, 'name', limits.name) ?? '';
 }
 
+/** The sample request's fields break the tester's rules as they do in the domain. */
+const sampleCode = 'InvalidParameter.SampleRequest';
+
 function sampleOf(sample: adminV1.SampleRequest): SampleRequest {
   if (sample.headers.length > limits.headers)
-    throw invalid(`request.headers may hold at most ${limits.headers} headers.`, 'request.headers');
+    throw invalid(`request.headers may hold at most ${limits.headers} headers.`, 'request.headers', sampleCode);
   // No prototype: a header named `__proto__` or `constructor` is a header like any other.
   const headers: Record<string, string[]> = Object.create(null);
   for (const header of sample.headers) {
-    const name = requiredText(header.name, 'request.headers.name', limits.headerName).toLowerCase();
-    const values = [...(headers[name] ?? []), ...textList(header.values, `request.headers[${name}].values`, limits.headerValue)];
-    if (values.length > limits.headerValues) throw invalid(`a header may carry at most ${limits.headerValues} values.`, 'request.headers');
+    const name = requiredText(header.name, 'request.headers.name', limits.headerName, sampleCode).toLowerCase();
+    // The message names the field, not the caller's header name.
+    const values = [...(headers[name] ?? []), ...textList(header.values, 'request.headers.values', limits.headerValue, sampleCode)];
+    if (values.length > limits.headerValues) {
+      throw invalid(`a header may carry at most ${limits.headerValues} values.`, 'request.headers', sampleCode);
+    }
     headers[name] = values;
   }
-  const method = optionalText(sample.method, 'request.method', limits.method);
-  const uri = optionalText(sample.uri, 'request.uri', limits.uri);
-  const ip = optionalText(sample.ip, 'request.ip', limits.ip);
-  const certificatePem = optionalText(sample.certificatePem, 'request.certificate_pem', limits.certificatePem);
+  const method = optionalText(sample.method, 'request.method', limits.method, sampleCode);
+  const uri = optionalText(sample.uri, 'request.uri', limits.uri, sampleCode);
+  const ip = optionalText(sample.ip, 'request.ip', limits.ip, sampleCode);
+  const certificatePem = optionalText(sample.certificatePem, 'request.certificate_pem', limits.certificatePem, sampleCode);
   return {
-    host: requiredText(sample.host, 'request.host', limits.host),
+    host: requiredText(sample.host, 'request.host', limits.host, sampleCode),
     headers,
     ...(method !== undefined ? { method } : {}),
     ...(uri !== undefined ? { uri } : {}),
@@ -163,6 +169,6 @@ function required<T>(value: T | undefined, field: string): T {
   return value;
 }
 
-function invalid(text: string, field: string): ApiError {
-  return new ApiError('InvalidParameter', { message: text, details: { field } });
+function invalid(text: string, field: string, code: ApiErrorCode = 'InvalidParameter'): ApiError {
+  return new ApiError(code, { message: text, details: { field } });
 }
