@@ -393,7 +393,8 @@ describe('custom CA CRLs fail closed: no upload un-revokes what the CA revoked',
 
   beforeAll(async () => {
     t = await buildTestApp();
-    a = await createAccount(t);
+    // Each test uploads its own CA: more than the default plan's five.
+    a = await createAccount(t, { plan: { customCaQuota: 20 } });
     site = await createSite(t, a);
     dir = new TempDir();
   });
