@@ -6,7 +6,7 @@
 # every container Portcullis starts uses the host network and binds to loopback only.
 set -euo pipefail
 
-packages=(docker.io docker-compose openssl curl nginx redis-server git ca-certificates gcc libssl-dev)
+packages=(docker.io docker-compose openssl curl nginx redis-server git ca-certificates gcc libssl-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
