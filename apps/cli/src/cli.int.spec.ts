@@ -22,6 +22,8 @@ const json = (result: CliResult): Json => {
 /**
  * The CLI as an operator runs it: a child process against the real control plane (embedded
  * store, free ports), with the API checked directly where the CLI's own answer could mislead.
+ * The tests run in order on one account and site and build on each other, as an operator's
+ * session does (alice's certificate from the first one is presented to the rule tester later).
  */
 describe('portcullis against a real control plane', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-cli-'));

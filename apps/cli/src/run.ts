@@ -60,7 +60,7 @@ type Resolved =
   | { kind: 'group'; group: CommandGroup }
   | { kind: 'command'; command: Command; group?: CommandGroup; positionals: string[]; byDefault?: boolean };
 
-/** The command the words name; a word that is no verb of a group with a default command is its argument. */
+/** The command the words name: a group alone runs its default verb, if it has one, else shows its help. */
 function resolve(words: readonly string[]): Resolved {
   const [first, second] = words;
   if (first === undefined) return { kind: 'top' };
