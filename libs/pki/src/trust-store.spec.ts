@@ -277,10 +277,31 @@ describe('TrustStore.verify', () => {
     expect(both.verify(noAki)).toMatchObject({ ok: true, ca: { id: 'second' } });
   });
 
-  it('refuses to trust a leaf or garbage, and throws PkiError for an unparseable leaf', async () => {
+  it('refuses to trust a leaf, garbage or a weak CA key, and throws PkiError for an unparseable leaf', async () => {
     const leaf = await issueClientCertificate(issuing, { keyType: 'ec-p256', commonName: 'leaf' });
     await expectPkiError(() => createTrustStore([{ id: 'leaf', certificate: leaf.certificatePem }]), 'CaCertificate.NotCa');
     await expectPkiError(() => createTrustStore([{ id: 'junk', certificate: 'junk' }]), 'Certificate.Malformed');
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:1024',
+      '-nodes',
+      '-keyout',
+      dir.path('weak-ca.key'),
+      '-out',
+      dir.path('weak-ca.pem'),
+      '-days',
+      '5',
+      '-subj',
+      '/CN=weak CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    ]);
+    await expectPkiError(() => createTrustStore([{ id: 'weak', certificate: dir.text('weak-ca.pem') }]), 'CaCertificate.WeakKey');
     await expectPkiError(() => store.verify(leaf.certificateDer.subarray(0, 100)), 'Certificate.Malformed');
     await expectPkiError(() => store.verify(''), 'Certificate.Malformed');
     expect(createTrustStore([]).verify(leaf.certificatePem)).toEqual({ ok: false, reason: 'untrusted' });

@@ -9,6 +9,7 @@ import { parseCertificate } from './parse-certificate.ts';
 import type { ParsedCertificate } from './parse-certificate.ts';
 import { PkiError } from './pki-error.ts';
 import { verifySignature } from './signature-algorithm.ts';
+import { requireAcceptableCaKey } from './validate-ca-certificate.ts';
 
 /** Why a client certificate failed the chain check; becomes a WAF field and a log field. */
 export type ChainFailureReason = 'untrusted' | 'bad_signature' | 'not_yet_valid' | 'expired' | 'not_client_certificate';
@@ -72,7 +73,8 @@ interface Anchor {
  * once; the store indexes them by subject name so a check costs one lookup and, normally, one
  * signature verification. Throws `Certificate.*` for an unreadable certificate,
  * `CaCertificate.NotCa` for one without basicConstraints CA:TRUE and
- * `CaCertificate.NoKeyCertSign` for one whose keyUsage forbids signing certificates.
+ * `CaCertificate.NoKeyCertSign` for one whose keyUsage forbids signing certificates, and
+ * `CaCertificate.WeakKey`/`CaCertificate.UnsupportedKey` for a key the key policy refuses.
  * Validity in time is not checked here but per verification, so a store can be built ahead.
  */
 export function createTrustStore(entries: readonly TrustStoreEntry[]): TrustStore {
@@ -85,6 +87,7 @@ export function createTrustStore(entries: readonly TrustStoreEntry[]): TrustStor
     if (cert.extensions.keyUsage !== null && !cert.extensions.keyUsage.has('keyCertSign')) {
       throw new PkiError('CaCertificate.NoKeyCertSign', { detail: `trust store entry ${entry.id}` });
     }
+    requireAcceptableCaKey(cert.publicKey.algorithm, `trust store entry ${entry.id}`);
     const anchor: Anchor = {
       trusted: { id: entry.id, info: describeCertificate(cert) },
       cert,

@@ -1,6 +1,7 @@
 import { describeCertificate } from './certificate-info.ts';
 import type { CertificateInfo } from './certificate-info.ts';
 import { assessKey } from './key-algorithm.ts';
+import type { KeyAlgorithm, KeyProblem } from './key-algorithm.ts';
 import { encodePem } from './pem.ts';
 import { parseCertificate } from './parse-certificate.ts';
 import { PkiError } from './pki-error.ts';
@@ -19,12 +20,23 @@ export const maxCaUploadPemChars = 16 * 1024;
 /** The most DER a CA certificate may be. */
 export const maxCaCertificateDerBytes = 8 * 1024;
 
-const keyProblemCodes: Readonly<Record<string, PkiErrorCode>> = {
+const keyProblemCodes: Readonly<Record<KeyProblem['problem'], PkiErrorCode>> = {
   too_weak: 'CaCertificate.WeakKey',
   too_large: 'CaCertificate.UnsupportedKey',
   unsupported_curve: 'CaCertificate.UnsupportedKey',
   unsupported_algorithm: 'CaCertificate.UnsupportedKey',
 };
+
+/**
+ * The key policy for a CA to trust (`assessKey`, Ed25519 allowed): `CaCertificate.WeakKey`
+ * for RSA under 2048 bits, `CaCertificate.UnsupportedKey` for any other refusal.
+ */
+export function requireAcceptableCaKey(algorithm: KeyAlgorithm, what?: string): void {
+  const problem = assessKey(algorithm, { allowEd25519: true });
+  if (problem !== null) {
+    throw new PkiError(keyProblemCodes[problem.problem], { detail: what === undefined ? problem.detail : `${what}: ${problem.detail}` });
+  }
+}
 
 /**
  * Validates a user-uploaded client CA certificate, checking in this order, each failure a
@@ -63,8 +75,7 @@ export function validateCaCertificate(pem: string, options: { readonly now?: Dat
   const { basicConstraints, keyUsage } = cert.extensions;
   if (basicConstraints?.ca !== true) throw new PkiError('CaCertificate.NotCa');
   if (keyUsage === null || !keyUsage.has('keyCertSign')) throw new PkiError('CaCertificate.NoKeyCertSign');
-  const keyProblem = assessKey(cert.publicKey.algorithm, { allowEd25519: true });
-  if (keyProblem !== null) throw new PkiError(keyProblemCodes[keyProblem.problem]!, { detail: keyProblem.detail });
+  requireAcceptableCaKey(cert.publicKey.algorithm);
   const signature = cert.signatureAlgorithm;
   if (signature.strength === 'weak') throw new PkiError('CaCertificate.WeakSignature', { detail: signature.name });
   if (signature.strength === 'unknown') throw new PkiError('CaCertificate.UnsupportedSignature', { detail: signature.name });
