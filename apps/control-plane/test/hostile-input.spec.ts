@@ -371,3 +371,28 @@ describe('the audit log for the administrator', () => {
     expect([tooLong.status, tooLong.body.code]).toEqual([400, 'InvalidParameter']);
   });
 });
+
+describe('schema errors name documented fields only', () => {
+  let t: TestApp;
+  let dir: TempDir;
+  let a: Tenant;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    dir = new TempDir();
+    a = await createTenant(t, dir, 'fields');
+  });
+  afterAll(async () => {
+    await t?.close();
+    dir?.remove();
+  });
+
+  it('reports a bad value under a caller-chosen key (a header name) without the key', async () => {
+    const answer = await call(t.app, a.account.apiKey, 'POST', `/v1/sites/${a.site.id}/waf-rules/test`, {
+      expression: 'http.host eq "x"',
+      request: { host: a.site.name, headers: { 'X-MARKER-<script>': { nested: 1 } } },
+    });
+    expect([answer.status, answer.body.code]).toEqual([400, 'InvalidParameter']);
+    expect(answer.raw.body).not.toMatch(/MARKER|script/i);
+    expect(answer.body.details.field).toMatch(/^request\.headers\.\*/);
+  });
+});

@@ -31,7 +31,7 @@ export function schemaError(part: string, schema: TSchema, failures: readonly Sc
   if (!failure) return new ApiError('InvalidParameter', { details: { location: part } });
   const path = failure.instancePath.split('/').slice(1).map(unescapePointer);
   if (failure.keyword === 'boolean' && failure.schemaPath.endsWith('/additionalProperties')) {
-    const where = [part, ...path.slice(0, -1).filter(isFieldName)].join('.');
+    const where = [part, ...documentedFields(schema, path.slice(0, -1))].join('.');
     return new ApiError('InvalidParameter', { message: `${where} has a field this operation does not take.`, details: { location: part } });
   }
   const required = (failure.params['requiredProperties'] as string[] | undefined)?.[0];
@@ -39,7 +39,7 @@ export function schemaError(part: string, schema: TSchema, failures: readonly Sc
   if (path.length === 0 && failure.keyword === 'type') {
     return new ApiError('InvalidParameter', { message: `The ${partName(part)} must be a JSON object.`, details: { location: part } });
   }
-  const fields = path.filter(isFieldName);
+  const fields = documentedFields(schema, path);
   const field = fields.join('.');
   const details = { location: part, field };
   const code = annotatedCode(schema, failure.schemaPath, required) ?? fieldErrorCode(fields);
@@ -55,9 +55,35 @@ function partName(part: string): string {
   return part === 'body' ? 'request body' : part === 'querystring' ? 'query string' : 'path';
 }
 
-/** Array positions are not field names (`hostnames/3` is the field `hostnames`). */
-function isFieldName(segment: string): boolean {
-  return !/^\d+$/.test(segment);
+/**
+ * The documented field names along `path`, walking the schema: positions are dropped
+ * (`hostnames/3` is the field `hostnames`) and a key the caller chose (a header name in a
+ * record) becomes `*`, so no part of the message comes from the request.
+ */
+function documentedFields(root: TSchema, path: readonly string[]): string[] {
+  const fields: string[] = [];
+  let node: unknown = root;
+  for (const segment of path) {
+    const current = (typeof node === 'object' && node !== null ? node : {}) as {
+      properties?: Record<string, unknown>;
+      items?: unknown;
+      additionalProperties?: unknown;
+      patternProperties?: Record<string, unknown>;
+    };
+    if (/^\d+$/.test(segment)) {
+      node = current.items;
+      continue;
+    }
+    if (current.properties && Object.hasOwn(current.properties, segment)) {
+      fields.push(segment);
+      node = current.properties[segment];
+      continue;
+    }
+    fields.push('*');
+    node =
+      typeof current.additionalProperties === 'object' ? current.additionalProperties : Object.values(current.patternProperties ?? {})[0];
+  }
+  return fields;
 }
 
 function unescapePointer(segment: string): string {
