@@ -39,7 +39,7 @@ type Phase = 'hello' | 'handshake' | 'http';
 
 /** How often deadlines are checked: an eighth of the shortest, between 25 ms and 500 ms. */
 function sweepInterval(limits: ServingLimits): number {
-  const shortest = Math.min(limits.helloMs, limits.handshakeMs, limits.idleMs, limits.headMs, limits.bodyWindowMs);
+  const shortest = Math.min(limits.helloMs, limits.handshakeMs, limits.idleMs, limits.headMs, limits.bodyWindowMs, limits.sendIdleMs);
   return Math.min(500, Math.max(25, Math.floor(shortest / 8)));
 }
 
@@ -50,7 +50,9 @@ function sweepInterval(limits: ServingLimits): number {
  * Phases of a connection: hello (accept → whole ClientHello, `helloMs`), handshake
  * (`handshakeMs`), then HTTP: idle (no request in progress and no byte of the next one,
  * `idleMs`), head (first byte seen → whole head, `headMs`), body (the edge reading a body:
- * `bodyMinBytes` per `bodyWindowMs`), response (in the origin's hands; its own timeouts).
+ * `bodyMinBytes` per `bodyWindowMs`), response (while the client leaves response bytes
+ * waiting, it must take some every `sendIdleMs`; while the edge waits for the origin, the
+ * origin timeouts apply).
  * Idle connections are kept in the order they became idle, so the one idle longest is the
  * first shed when the cap is reached.
  */
@@ -72,6 +74,9 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
     idleBytes = 0;
     /** When the first byte of the next request was seen; undefined while none was. */
     headSince: number | undefined;
+    /** Response bytes the client had taken (written to the socket's handle) at `sendSince`. */
+    sent = 0;
+    sendSince = 0;
     closed = false;
     readonly raw: net.Socket;
 
@@ -100,9 +105,14 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
         this.close('too many pipelined requests');
         return false;
       }
+      const now = performance.now();
       if (!req.complete) {
         this.body = req;
-        this.startWindow(performance.now());
+        this.startWindow(now);
+      }
+      if (this.inFlight === 1) {
+        this.sent = this.secure!.bytesWritten - this.secure!.writableLength;
+        this.sendSince = now;
       }
       res.once('close', () => {
         this.inFlight--;
@@ -152,7 +162,10 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
         return;
       }
       this.body = undefined;
-      if (this.inFlight > 0) return;
+      if (this.inFlight > 0) {
+        this.checkSending(now);
+        return;
+      }
       if (this.headSince === undefined) {
         if (bytes > this.idleBytes) {
           this.headSince = now;
@@ -161,6 +174,17 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
         return;
       }
       if (now - this.headSince > limits.headMs) this.close('no whole request head in time');
+    }
+
+    /** Closes a connection whose client has left response bytes waiting, untaken, for `sendIdleMs`. */
+    checkSending(now: number): void {
+      const secure = this.secure!;
+      const waiting = secure.writableLength;
+      const sent = secure.bytesWritten - waiting;
+      if (waiting === 0 || sent !== this.sent) {
+        this.sent = sent;
+        this.sendSince = now;
+      } else if (now - this.sendSince > limits.sendIdleMs) this.close('response not read');
     }
 
     close(reason: string): void {

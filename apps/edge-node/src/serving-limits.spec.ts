@@ -13,6 +13,7 @@ describe('serving limits', () => {
       PORTCULLIS_EDGE_HEAD_TIMEOUT_MS: '4000',
       PORTCULLIS_EDGE_BODY_WINDOW_MS: '5000',
       PORTCULLIS_EDGE_BODY_MIN_BYTES: '6',
+      PORTCULLIS_EDGE_SEND_TIMEOUT_MS: '7000',
       PORTCULLIS_EDGE_MAX_CONNECTIONS: '70',
       PORTCULLIS_EDGE_MAX_PIPELINED: '8',
     });
@@ -23,6 +24,7 @@ describe('serving limits', () => {
       headMs: 4000,
       bodyWindowMs: 5000,
       bodyMinBytes: 6,
+      sendIdleMs: 7000,
       maxConnections: 70,
       maxPipelined: 8,
     });

@@ -16,6 +16,8 @@ export interface ServingLimits {
   readonly bodyWindowMs: number;
   /** Body bytes a client must send per `bodyWindowMs` (only while the edge is reading: an origin's backpressure never counts against it). */
   readonly bodyMinBytes: number;
+  /** With response bytes waiting for the client to take them: the longest time it may take none. */
+  readonly sendIdleMs: number;
   /**
    * Client connections a process holds at once, in every phase. A new connection beyond it
    * closes the connection idle the longest (a kept-alive one between requests) to make room,
@@ -33,6 +35,7 @@ export const defaultServingLimits: ServingLimits = Object.freeze({
   headMs: 10_000,
   bodyWindowMs: 10_000,
   bodyMinBytes: 1_024,
+  sendIdleMs: 30_000,
   maxConnections: 10_000,
   maxPipelined: 16,
 });
@@ -45,6 +48,7 @@ export const servingLimitVariables: Readonly<Record<keyof ServingLimits, string>
   headMs: 'PORTCULLIS_EDGE_HEAD_TIMEOUT_MS',
   bodyWindowMs: 'PORTCULLIS_EDGE_BODY_WINDOW_MS',
   bodyMinBytes: 'PORTCULLIS_EDGE_BODY_MIN_BYTES',
+  sendIdleMs: 'PORTCULLIS_EDGE_SEND_TIMEOUT_MS',
   maxConnections: 'PORTCULLIS_EDGE_MAX_CONNECTIONS',
   maxPipelined: 'PORTCULLIS_EDGE_MAX_PIPELINED',
 });
