@@ -315,6 +315,55 @@ describe('hostile input, every route and every RPC action', () => {
     }
   });
 
+  it("refuses numbers out of range or not integers in bodies, with each field's code", async () => {
+    const site = `/v1/sites/${a.site.id}`;
+    const cases: [string, string, string, Record<string, unknown>, string][] = [
+      ...[1e300, 101, -1, 1.5, '1', true].map(
+        (position) =>
+          [a.account.apiKey, 'POST', `${site}/waf-rules`, { expression: 'http.host eq "a"', position }, 'InvalidParameter'] as [
+            string,
+            string,
+            string,
+            Record<string, unknown>,
+            string,
+          ],
+      ),
+      ...[1e300, 59, 2 ** 53, 60.5, '3600'].map(
+        (ttlSeconds) =>
+          [t.adminToken, 'POST', '/v1/edge-join-tokens', { ttlSeconds }, 'InvalidParameter.JoinToken'] as [
+            string,
+            string,
+            string,
+            Record<string, unknown>,
+            string,
+          ],
+      ),
+      ...[1e300, 0, 1001, 1.5].map(
+        (maxUses) =>
+          [t.adminToken, 'POST', '/v1/edge-join-tokens', { maxUses }, 'InvalidParameter.JoinToken'] as [
+            string,
+            string,
+            string,
+            Record<string, unknown>,
+            string,
+          ],
+      ),
+      ...[1e300, -1, 0.5, '5'].map(
+        (customCaQuota) =>
+          [t.adminToken, 'POST', '/v1/accounts', { name: 'n', plan: { customCaQuota } }, 'InvalidParameter.Plan'] as [
+            string,
+            string,
+            string,
+            Record<string, unknown>,
+            string,
+          ],
+      ),
+    ];
+    for (const [key, method, url, body, code] of cases) {
+      await expectRefused(`${method} ${url} ${JSON.stringify(body)}`, () => call(t.app, key, method as 'POST', url, body), 400, code);
+    }
+  });
+
   it('refuses path parameters over the router limit without echoing them', async () => {
     const long = `MARK${'x'.repeat(200)}`;
     await expectRefused('long site id', () => call(t.app, a.account.apiKey, 'GET', `/v1/sites/${long}`), 400, 'InvalidParameter', [long]);

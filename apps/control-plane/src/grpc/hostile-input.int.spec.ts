@@ -176,6 +176,18 @@ describe('admin gRPC API: hostile request messages', () => {
     );
   });
 
+  it('refuses a rule position past any ruleset (it was taken as "at the end")', async () => {
+    const revision = await f.store.revision();
+    for (const position of [101, 2 ** 31, 2 ** 32 - 1]) {
+      await expectFailure(
+        f.api.wafRules.createWafRule({ siteId, expression: 'http.host eq "a"', position }, account.apiKey),
+        status.INVALID_ARGUMENT,
+        'InvalidParameter',
+      );
+    }
+    expect(await f.store.revision()).toBe(revision);
+  });
+
   it('refuses text that is not UTF-8', async () => {
     const request = new BinaryWriter()
       .tag(1, WireType.LengthDelimited)

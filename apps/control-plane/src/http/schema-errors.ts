@@ -69,14 +69,18 @@ function documentedFields(root: TSchema, path: readonly string[]): string[] {
       items?: unknown;
       additionalProperties?: unknown;
       patternProperties?: Record<string, unknown>;
+      anyOf?: unknown[];
     };
     if (/^\d+$/.test(segment)) {
       node = current.items;
       continue;
     }
-    if (current.properties && Object.hasOwn(current.properties, segment)) {
+    // A body of several accepted shapes (a union): the shape that has the field.
+    const shapes = [current, ...((current.anyOf ?? []) as (typeof current)[])];
+    const shape = shapes.find((s) => s.properties && Object.hasOwn(s.properties, segment));
+    if (shape?.properties) {
       fields.push(segment);
-      node = current.properties[segment];
+      node = shape.properties[segment];
       continue;
     }
     fields.push('*');

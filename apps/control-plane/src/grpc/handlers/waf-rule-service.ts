@@ -2,7 +2,7 @@ import type { adminV1 } from '@portcullis/proto';
 import type { WafAction } from '../../domain/entities.ts';
 import type { Services } from '../../domain/services.ts';
 import type { SampleRequest } from '../../domain/waf-rule-test.ts';
-import type { SavedRule, SiteRules, WafRuleInput } from '../../domain/waf-rules.ts';
+import { maxRulesPerSite, type SavedRule, type SiteRules, type WafRuleInput } from '../../domain/waf-rules.ts';
 import { ApiError, type ApiErrorCode } from '../../domain/api-error.ts';
 import { message } from '../admin-messages.ts';
 import { optionalText, requiredId, requiredText, textList } from '../request-fields.ts';
@@ -50,6 +50,10 @@ export function wafRuleService(services: Services, unary: UnaryHandler): adminV1
         ...(request.action ? { action: wafActionOf(request.action) } : {}),
         ...(request.enabled !== undefined ? { enabled: request.enabled } : {}),
       };
+      // A position past any ruleset is a mistake, not "at the end" (the HTTP schema's bound).
+      if (request.position !== undefined && request.position > maxRulesPerSite) {
+        throw invalid(`position must be from 0 to ${maxRulesPerSite}.`, 'position');
+      }
       return savedRule(await wafRules.create(caller, requiredId(request.siteId, 'site_id'), input, request.position));
     }),
     updateWafRule: unary(async (caller, request) => {

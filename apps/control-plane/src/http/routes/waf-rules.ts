@@ -3,7 +3,7 @@ import { fromOriginalRules, type OriginalCustomRule } from '@portcullis/waf';
 import type { WafAction } from '../../domain/entities.ts';
 import type { Services } from '../../domain/services.ts';
 import type { WafRuleInput } from '../../domain/waf-rules.ts';
-import { wafRuleErrors } from '../../domain/waf-rules.ts';
+import { maxRulesPerSite, wafRuleErrors } from '../../domain/waf-rules.ts';
 import { SiteParams, Timestamp, commonErrors } from '../schemas.ts';
 
 const Action = Type.Union([
@@ -46,7 +46,7 @@ const NewRule = Type.Object(
     expression: Expression,
     action: Type.Optional(Action),
     enabled: Type.Optional(Type.Boolean()),
-    position: Type.Optional(Type.Integer({ minimum: 0 })),
+    position: Type.Optional(Type.Integer({ minimum: 0, maximum: maxRulesPerSite })),
   },
   { additionalProperties: false },
 );
