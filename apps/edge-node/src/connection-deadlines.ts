@@ -1,8 +1,21 @@
-import type http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { EdgeLogger } from './edge-logger.ts';
 import type { ServingLimits } from './serving-limits.ts';
+
+/**
+ * What the deadlines read of a request (node:http's IncomingMessage has it): whether its body
+ * is all in, and whether the edge is reading it now (`false`: paused by backpressure).
+ */
+export interface RequestProgress {
+  readonly complete: boolean;
+  readonly readableFlowing: boolean | null;
+}
+
+/** A response, for the moment it is over (node:http's ServerResponse has it). */
+export interface ResponseEnd {
+  once(event: 'close', listener: () => void): unknown;
+}
 
 /**
  * One client connection as the deadlines see it. The TLS front reports the end of each phase;
@@ -20,7 +33,7 @@ export interface WatchedConnection {
    * connection is idle again once every response in progress has closed. Closes the connection
    * (and answers false) when it has more requests in progress than `maxPipelined`.
    */
-  requestStarted(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  requestStarted(req: RequestProgress, res: ResponseEnd): boolean;
 }
 
 export interface ConnectionDeadlines {
@@ -29,8 +42,6 @@ export interface ConnectionDeadlines {
    * reached and no idle connection can be shed for it.
    */
   admit(raw: net.Socket): WatchedConnection | undefined;
-  /** Connections watched now. */
-  readonly size: number;
   /** Stops the sweep timer; connections are left to their owner. */
   stop(): void;
 }
@@ -67,7 +78,7 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
     secure: tls.TLSSocket | undefined;
     inFlight = 0;
     /** The request whose body the edge is reading. */
-    body: http.IncomingMessage | undefined;
+    body: RequestProgress | undefined;
     windowStart = 0;
     windowBytes = 0;
     /** Plaintext bytes read when the connection last became idle. */
@@ -96,7 +107,7 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
       this.becomeIdle();
     }
 
-    requestStarted(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    requestStarted(req: RequestProgress, res: ResponseEnd): boolean {
       if (this.closed) return false;
       this.inFlight++;
       idle.delete(this);
@@ -227,9 +238,6 @@ export function createConnectionDeadlines(limits: ServingLimits, log: EdgeLogger
       raw.once('close', () => watch.forget());
       timer ??= setInterval(sweep, sweepInterval(limits)).unref();
       return watch;
-    },
-    get size() {
-      return watched.size;
     },
     stop() {
       if (timer) clearInterval(timer);
