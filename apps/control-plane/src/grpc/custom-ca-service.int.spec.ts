@@ -192,13 +192,13 @@ describe('CustomCaService over gRPC', () => {
     expect((await f.api.customCas.listClientCaRevocations(ref, a.apiKey)).response.revocations.map((r) => r.serialNumber)).toEqual(['ff']);
   });
 
-  it('binds hostnames to the account CA (empty id) or a custom CA, normalised, replacing the list', async () => {
+  it('binds hostnames to the account CA (empty id) or a custom CA, lower-cased, replacing the list', async () => {
     const site = await f.newSite(a.apiKey);
     const { id } = await uploaded(site, 'binding');
     const account = { siteId: site.id, id: '' };
     const set = (
       await f.api.customCas.setClientCaCertificateHostnames(
-        { ...account, hostnames: [`API.${site.name}.`, `*.dev.${site.name}`, site.name] },
+        { ...account, hostnames: [`API.${site.name}`, `*.dev.${site.name}`, site.name] },
         a.apiKey,
       )
     ).response;
