@@ -10,11 +10,12 @@ import { siteResource } from './test/resources.ts';
 
 /**
  * Slowloris against a real edge process: hundreds of clients that trickle a ClientHello, stall
- * the handshake, trickle a request head or a body, or send nothing, with the edge's deadlines
- * set short. Each must be closed by the edge at its deadline (a total, not reset by the bytes),
- * while curl with a client certificate is served; the edge's descriptors and heap come back to
- * where they were. Then the connection cap: refusal while every held connection is busy,
- * shedding of the longest idle one otherwise, service again after.
+ * the handshake, trickle a request head (on a new or a kept-alive connection) or a body, or
+ * send nothing, with the edge's deadlines set short. Each must be closed by the edge at its
+ * deadline (a total, not reset by the bytes), while curl with a client certificate is served;
+ * the edge's descriptors and heap come back to where they were. Then the connection cap:
+ * refusal while every held connection is busy, shedding of the longest idle one otherwise,
+ * service again after. Last, a client that never reads its response.
  */
 
 const deadlineMs = 2_000;
@@ -173,18 +174,33 @@ describe('slowloris against the edge', () => {
       trickle(client.socket, Buffer.from('b'.repeat(400)));
     });
     open(50, 'idle', tlsTo, (client) => client.start());
+    // 50 are served one request, then trickle the next head on the kept-alive connection.
+    open(50, 'kept-alive head', tlsTo, (client) => {
+      let reply = '';
+      const onData = (chunk: Buffer) => {
+        reply += chunk.toString('latin1');
+        // The whole chunked response: the connection is idle again.
+        if (!reply.includes('origin-a GET /first\n') || !reply.endsWith('\r\n0\r\n\r\n')) return;
+        client.socket.off('data', onData);
+        client.start();
+        trickle(client.socket, head);
+      };
+      client.socket.on('data', onData);
+      client.socket.write('GET /first HTTP/1.1\r\nHost: www.example.com\r\n\r\n');
+    });
     try {
       await Promise.all(clients.map((c) => c.ready));
-      // curl starts while the edge holds all 500 (none can be closed before its deadline).
+      // curl starts while the edge holds all 550 (none can be closed before its deadline).
       const openWhenAsked = clients.filter((c) => !c.isClosed).length;
       const heldFds = edge.fds();
       const result = await served();
-      expect(openWhenAsked).toBe(500);
+      expect(openWhenAsked).toBe(550);
       expect(result.status).toBe(200);
-      // The 300 TLS clients have finished their handshakes: the edge holds their sockets at least.
-      expect(heldFds).toBeGreaterThan(baseline.fds + 300);
-      // 500 clients, and an origin connection (both ends: the origin runs in the edge's process) per body.
-      expect(heldFds).toBeLessThan(baseline.fds + 760);
+      // The 350 TLS clients have finished their handshakes: the edge holds their sockets at least.
+      expect(heldFds).toBeGreaterThan(baseline.fds + 350);
+      // 550 clients, and an origin connection (both ends: the origin runs in the edge's process) per
+      // body and per kept-alive request (pooled, at most one each).
+      expect(heldFds).toBeLessThan(baseline.fds + 550 + 2 * 150 + 20);
 
       const closedAt = await Promise.all(clients.map((c) => c.closed));
       const lateOrEarly: string[] = [];
