@@ -29,7 +29,7 @@ describe('the error catalogue', () => {
 
   it('maps every code to one of the designed statuses (500 only for Internal) and a message', () => {
     for (const [code, [status, message]] of Object.entries(apiErrors)) {
-      expect([400, 401, 403, 404, 408, 409, 413, 414, 415, 422, 429, 431, 503], code).toContain(code === 'Internal' ? 400 : status);
+      expect([400, 401, 403, 404, 408, 409, 413, 414, 415, 417, 422, 429, 431, 503], code).toContain(code === 'Internal' ? 400 : status);
       if (code === 'Internal') expect(status).toBe(500);
       expect(message.length, code).toBeGreaterThan(10);
     }

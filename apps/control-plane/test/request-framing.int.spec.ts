@@ -150,6 +150,24 @@ describe('HTTP framing and head limits on a listening server', () => {
     expectCatalogue(answer, 400, 'Request.DuplicateHeader', ['MARK']);
   });
 
+  it('answers an HTTP/1.1 request without Host with 400 Request.Malformed (Node answered with an empty body)', async () => {
+    const answer = await exchange(port, `GET /v1/sites HTTP/1.1\r\nAuthorization: Bearer ${account.apiKey}\r\nConnection: close\r\n\r\n`);
+    expectCatalogue(answer, 400, 'Request.Malformed', []);
+  });
+
+  it('answers an expectation other than 100-continue with 417 Request.ExpectationFailed, running nothing', async () => {
+    const revision = await t.store.revision();
+    const body = JSON.stringify({ name: 'expected.example.com', originUrl: 'https://o.example.net' });
+    const answer = await exchange(
+      port,
+      `POST /v1/sites HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${account.apiKey}\r\nExpect: MARK-please\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expectCatalogue(answer, 417, 'Request.ExpectationFailed', ['MARK', 'expected.example.com']);
+    expect(answer.headers['x-request-id']).toMatch(/^req_/);
+    expect(await t.store.revision()).toBe(revision);
+  });
+
   it('answers a head that never completes with 408 Request.Timeout (Node request timeout)', async () => {
     // The app's own server keeps Node's 5-minute timeout; this one, with the same handler, has 300 ms.
     const server = createServer({ requestTimeout: 300, connectionsCheckingInterval: 50 }, (_request, response) => response.end());

@@ -63,6 +63,7 @@ export const apiErrors = {
   'Request.MalformedMessage': [400, 'The request message is not a valid protobuf message of its type (or a value is out of range).'],
   'Request.DuplicateHeader': [400, 'A header that may appear only once (Authorization, Host) appears more than once.'],
   'Request.Timeout': [408, 'The request was not received in time.'],
+  'Request.ExpectationFailed': [417, 'The only expectation this API meets is "Expect: 100-continue".'],
   'Request.UriTooLong': [414, 'The URL is too long.'],
   'Request.HeadersTooLarge': [431, 'The request headers are too large.'],
   'Payload.UnsupportedMediaType': [415, 'Send JSON (application/json) or a form (application/x-www-form-urlencoded).'],

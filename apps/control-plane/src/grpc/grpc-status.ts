@@ -22,6 +22,7 @@ export function grpcCodeOf(error: Pick<ApiError, 'code' | 'status'>): status {
   switch (error.status) {
     case 400:
     case 415:
+    case 417:
       return status.INVALID_ARGUMENT;
     case 401:
       return status.UNAUTHENTICATED;

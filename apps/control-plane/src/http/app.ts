@@ -17,7 +17,7 @@ import { rpcRoute } from './rpc/rpc-route.ts';
 import type { StoreHealth } from '../store/store-health.ts';
 import { healthRoutes } from './routes/health.ts';
 import { guardStoreHealth } from './store-health-guard.ts';
-import { clientErrorHandler, frameworkErrorHandler, maxHeadBytes, requestHeadGuard } from './request-framing.ts';
+import { clientErrorHandler, expectationFailedHandler, frameworkErrorHandler, maxHeadBytes, requestHeadGuard } from './request-framing.ts';
 import { strictValidatorCompiler } from './strict-validator.ts';
 
 export interface HttpAppOptions {
@@ -48,12 +48,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     bodyLimit: defaultBodyLimit,
-    http: { maxHeaderSize: maxHeadBytes },
+    http: { maxHeaderSize: maxHeadBytes, requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
   app.addHook('onRequest', requestHeadGuard);
+  app.server.on('checkExpectation', expectationFailedHandler);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

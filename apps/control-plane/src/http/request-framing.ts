@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ApiErrorCode } from '../domain/api-error.ts';
@@ -57,6 +57,23 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 }
 
 /**
+ * Node's `checkExpectation` event: a request with an `Expect` other than `100-continue`
+ * (which Node would answer 417 with an empty body) gets 417 `Request.ExpectationFailed`
+ * with the catalogue's body; the request is not run.
+ */
+export function expectationFailedHandler(_request: IncomingMessage, response: ServerResponse): void {
+  const requestId = `req_${randomBytes(8).toString('hex')}`;
+  const apiError = new ApiError('Request.ExpectationFailed');
+  const body = JSON.stringify(errorBody(apiError, requestId));
+  response.writeHead(apiError.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
+  });
+  response.end(body);
+}
+
+/**
  * fastify's `frameworkErrors`: a URL the router cannot decode (`/v1/sites/%ZZ`) or a path
  * parameter over the router's length limit (an id no schema would take), answered without
  * echoing the path.
@@ -74,12 +91,16 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 }
 
 /**
- * An `onRequest` hook, first of all: refuses a URL or headers over the limits, and a repeated
- * header that must be single (two `Authorization` headers would otherwise authenticate as
+ * An `onRequest` hook, first of all: refuses a URL or headers over the limits, an HTTP/1.1
+ * request without `Host` (RFC 9112 §3.2), and a repeated header that must be single (two `Authorization` headers would otherwise authenticate as
  * the first; two `Host` headers are refused by RFC 9112 §3.2).
  */
 export async function requestHeadGuard(request: FastifyRequest): Promise<void> {
   if (Buffer.byteLength(request.raw.url ?? '') > maxUrlBytes) throw new ApiError('Request.UriTooLong');
+  // Node's own check (`requireHostHeader`) answers with an empty body; this one with the catalogue's.
+  if (request.raw.httpVersion === '1.1' && request.raw.headers.host === undefined) {
+    throw new ApiError('Request.Malformed', { message: 'An HTTP/1.1 request needs a Host header.' });
+  }
   const raw = request.raw.rawHeaders;
   let bytes = 0;
   const seen = new Set<string>();
