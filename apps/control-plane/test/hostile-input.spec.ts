@@ -364,6 +364,53 @@ describe('hostile input, every route and every RPC action', () => {
     }
   });
 
+  /** A body the route's schema takes, so that the lookup of the path's ids decides the answer. */
+  const validBody = (route: string): Record<string, unknown> | undefined =>
+    ({
+      'PATCH /v1/sites/:siteId': { originUrl: 'https://o.example.net' },
+      'PATCH /v1/sites/:siteId/waf-rules/:ruleId': { enabled: true },
+      'POST /v1/accounts/:accountId/api-keys': { name: 'hostile' },
+      'POST /v1/sites/:siteId/client-ca-certificates': { certificate: a.spareCaPem },
+      'POST /v1/sites/:siteId/client-ca-certificates/:id/revocations': { serialNumber: 'ab' },
+      'POST /v1/sites/:siteId/client-certificates': {},
+      'POST /v1/sites/:siteId/client-certificates/:id/revoke': { confirm: true },
+      'POST /v1/sites/:siteId/server-certificates': a.server,
+      'POST /v1/sites/:siteId/waf-rules': { expression: 'http.host eq "a"' },
+      'POST /v1/sites/:siteId/waf-rules/test': { request: { host: a.site.name } },
+      'PUT /v1/sites/:siteId/ca-bindings/:caId': { hostnames: [] },
+      'PUT /v1/sites/:siteId/client-ca-certificates/:id/crl': { crl: a.crl },
+      'PUT /v1/sites/:siteId/waf-rules/order': { ruleIds: [a.wafRule] },
+    })[route];
+
+  it('finds nothing for prototype names and unicode tricks as path parameters on every route, writing nothing', async () => {
+    const hostileIds = [...prototypeNames, 'ｓｉｔｅ', 'site_\u202e', '%00', 'a\u0000b'];
+    let checked = 0;
+    for (const route of routes.filter((r) => r.includes(':'))) {
+      const [method, pattern] = route.split(' ') as [InjectOptions['method'], string];
+      // The first parameter decides: later ones are never looked up under a missing parent.
+      const first = /:(\w+)/.exec(pattern)![1]!;
+      const expected =
+        first === 'siteId'
+          ? 'NotFound.Site'
+          : first === 'accountId'
+            ? 'NotFound.Account'
+            : first === 'nodeId'
+              ? 'NotFound.Edge'
+              : first === 'id' && pattern.startsWith('/v1/edge-join-tokens')
+                ? 'NotFound.JoinToken'
+                : undefined;
+      expect(expected, route).toBeDefined();
+      for (const id of hostileIds) {
+        const url = urlOf(route).replace(/^(\/v1\/[a-z-]+\/)[^/]+/, `$1${encodeURIComponent(id)}`);
+        await expectRefused(`${route} ${first}=${id}`, () => call(t.app, keyFor(route), method, url, validBody(route)), 404, expected!, [
+          id,
+        ]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
   it('refuses path parameters over the router limit without echoing them', async () => {
     const long = `MARK${'x'.repeat(200)}`;
     await expectRefused('long site id', () => call(t.app, a.account.apiKey, 'GET', `/v1/sites/${long}`), 400, 'InvalidParameter', [long]);
