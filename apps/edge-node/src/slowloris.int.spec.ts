@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readClientHello } from './client-hello.ts';
+import { clientHelloFor } from './test/client-hello-bytes.ts';
 import { createTestWorld, curl, startTestEdge, waitFor } from './test/edge-harness.ts';
 import { startEdgeChild, type EdgeChildProcess } from './test/edge-child-process.ts';
 import { siteResource } from './test/resources.ts';
@@ -35,31 +35,6 @@ interface SlowClient {
   isClosed: boolean;
   /** Marks the start of the bounded phase. */
   start(): void;
-}
-
-/** The ClientHello a real Node client sends for `servername`, captured on a local socket. */
-async function clientHelloFor(servername: string): Promise<Buffer> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  try {
-    return await new Promise<Buffer>((resolve) => {
-      const client = tls.connect({ port, host: '127.0.0.1', servername });
-      client.on('error', () => undefined);
-      server.once('connection', (socket) => {
-        let bytes = Buffer.alloc(0);
-        socket.on('data', (chunk: Buffer) => {
-          bytes = Buffer.concat([bytes, chunk]);
-          if (readClientHello(bytes).status !== 'complete') return;
-          socket.destroy();
-          client.destroy();
-          resolve(bytes);
-        });
-      });
-    });
-  } finally {
-    server.close();
-  }
 }
 
 /** Writes `bytes` one byte now and one per `trickleEveryMs`, stopping when they run out or the socket closes. */

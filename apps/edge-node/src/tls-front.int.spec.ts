@@ -1,5 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxClientHelloReads } from './tls-front.ts';
+import { clientHelloFor } from './test/client-hello-bytes.ts';
 import { createTestWorld, curl, sClient, startTestEdge, type TestWorld } from './test/edge-harness.ts';
 
 /**
@@ -71,6 +73,30 @@ describe('TLS front', () => {
     const mtls = await resumed('api.example.com', ['-cert', world.alice.certFile, '-key', world.alice.keyFile]);
     expect(mtls).toMatch(/^New, TLSv1\.3/m);
     expect(mtls).toContain('CertificateRequest');
+  });
+
+  it('closes a ClientHello sent in more pieces than clients use, long before its deadline', async () => {
+    const hello = await clientHelloFor('www.example.com');
+    const started = performance.now();
+    const outcome = await new Promise<{ sent: number; closedAfterMs: number }>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      socket.resume();
+      let sent = 0;
+      // One byte every 5 ms: the whole ClientHello would take 8 s, the hello deadline is 10 s.
+      const timer = setInterval(() => {
+        if (sent < hello.length - 1 && !socket.destroyed) socket.write(hello.subarray(sent, ++sent));
+      }, 5);
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ sent, closedAfterMs: performance.now() - started });
+      });
+      setTimeout(() => socket.destroy(), 4_000);
+    });
+    expect(outcome.sent).toBeGreaterThanOrEqual(maxClientHelloReads);
+    expect(outcome.sent).toBeLessThan(hello.length / 2);
+    expect(outcome.closedAfterMs).toBeLessThan(3_000);
   });
 
   it('closes a connection that does not start with a ClientHello', async () => {

@@ -17,6 +17,13 @@ export interface TlsFrontOptions {
   readonly limits?: Partial<ServingLimits>;
 }
 
+/**
+ * Reads a ClientHello may take. Real clients send it in one to three segments; each read
+ * re-assembles and re-parses what came so far (up to 32 KiB), so a client sending it a byte
+ * at a time must not get thousands of them.
+ */
+export const maxClientHelloReads = 64;
+
 /** A fatal unrecognized_name alert (RFC 6066): the polite way to refuse an unknown server name. */
 const unrecognizedName = Buffer.from([21, 3, 3, 0, 2, 2, 112]);
 
@@ -31,10 +38,11 @@ const unrecognizedName = Buffer.from([21, 3, 3, 0, 2, 2, 112]);
  * missing or bad certificate never aborts the handshake; it becomes facts for the WAF.
  * ALPN offers http/1.1 only: no HTTP/2, so a client cannot coalesce requests for several
  * hostnames (with different CAs) onto one connection. An unknown server name, or none, is
- * refused with an unrecognized_name alert (renegotiation is off in every context,
- * secure-contexts.ts). Every connection is watched by the connection
- * deadlines (total time for the ClientHello, the handshake, request heads and idle time, a
- * minimum body rate) and counts against the connection cap (connection-deadlines.ts).
+ * refused with an unrecognized_name alert, and a ClientHello in more than
+ * `maxClientHelloReads` reads is closed (renegotiation is off in every context,
+ * secure-contexts.ts). Every connection is watched by the connection deadlines (total time
+ * for the ClientHello, the handshake, request heads and idle time, a minimum body rate, a
+ * send deadline) and counts against the connection cap (connection-deadlines.ts).
  */
 export function createTlsFront(options: TlsFrontOptions): net.Server {
   const { log } = options;
@@ -43,11 +51,17 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
     const watch = deadlines.admit(socket);
     if (!watch) return;
     let received: Buffer | undefined;
+    let reads = 0;
     socket.on('error', () => socket.destroy());
     const onData = (chunk: Buffer) => {
       received = received ? Buffer.concat([received, chunk]) : chunk;
       const hello = readClientHello(received);
-      if (hello.status === 'incomplete') return;
+      if (hello.status === 'incomplete') {
+        if (++reads < maxClientHelloReads) return;
+        log.debug({ remote: socket.remoteAddress, reads }, 'ClientHello in too many pieces; closed');
+        socket.destroy();
+        return;
+      }
       socket.removeListener('data', onData);
       socket.pause();
       if (hello.status === 'invalid') {
