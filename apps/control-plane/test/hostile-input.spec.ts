@@ -233,6 +233,30 @@ describe('hostile input, every route and every RPC action', () => {
     },
   );
 
+  it('refuses a repeated form field instead of keeping one of its values, and takes a repeated list field as the list', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const revoke = `/v1/sites/${a.site.id}/client-certificates/${a.clientCertificate}/revoke`;
+    await expectRefused(
+      'confirm twice',
+      () => call(t.app, a.account.apiKey, 'POST', revoke, 'confirm=false&confirm=true', form),
+      400,
+      'InvalidParameter.Confirmation',
+    );
+    await expectRefused(
+      'SiteId twice',
+      () => call(t.app, a.account.apiKey, 'POST', '/?Action=GetClientCaCertificateHostnames', `SiteId=${a.site.id}&SiteId=other`, form),
+      400,
+      'InvalidParameter',
+    );
+    const hostnames = `SiteId=${a.site.id}&Hostnames=${a.site.name}&Hostnames=${a.site.name}`;
+    await expectRefused(
+      'Hostnames twice, the same name',
+      () => call(t.app, a.account.apiKey, 'POST', '/?Action=SetClientCaCertificateHostnames', hostnames, form),
+      400,
+      'InvalidParameter.DuplicateHostname',
+    );
+  });
+
   it('answers Action=constructor without the caller (it answered 200 with the account and key ids)', async () => {
     const answer = await call(t.app, a.account.apiKey, 'GET', '/?Action=constructor');
     expect(answer.status).toBe(404);

@@ -16,9 +16,11 @@ import { edgeEnrollmentRoutes } from './routes/edge-enrollment.ts';
 import { rpcRoute } from './rpc/rpc-route.ts';
 import type { StoreHealth } from '../store/store-health.ts';
 import { healthRoutes } from './routes/health.ts';
+import { consoleRoutes } from './console-routes.ts';
 import { guardStoreHealth } from './store-health-guard.ts';
 import { clientErrorHandler, expectationFailedHandler, frameworkErrorHandler, maxHeadBytes, requestHeadGuard } from './request-framing.ts';
 import { strictValidatorCompiler } from './strict-validator.ts';
+import { formFields } from './form-body.ts';
 
 export interface HttpAppOptions {
   readonly services: Services;
@@ -62,7 +64,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // Only JSON and forms are accepted (Payload.UnsupportedMediaType otherwise).
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    done(null, formFields(body as string));
   });
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
@@ -96,6 +98,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   guardStoreHealth(app, options.storeHealth);
   await app.register(healthRoutes(options.storeHealth));
+  await app.register(consoleRoutes);
 
   const limiter = rateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
   await app.register(async (scoped) => {
