@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,11 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * `npm start` is the README's first command: it must bring the whole system up on a fresh
- * data directory, print curl commands that work, and come back up from the same directory.
+ * data directory, print what a newcomer needs (curl commands that work, the console URL, every
+ * port, a CLI profile), log to files, keep the edge serving when the control plane goes away,
+ * refuse clearly when a port is taken, and come back up from the same directory.
  */
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-demo-'));
+const home = path.join(dir, 'home');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const demoPortsAt = (base: number) => [8080, 9090, 9443, 8443, 9901, 8000].map((p) => p + base);
 
 /** A port offset under which the demo's six ports (8000 … 9901 + base) are all free now. */
 async function freeBase(): Promise<number> {
@@ -22,31 +27,74 @@ async function freeBase(): Promise<number> {
     });
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const all = await Promise.all([8080, 9090, 9443, 8443, 9901, 8000].map((p) => free(p + base)));
+    const all = await Promise.all(demoPortsAt(base).map(free));
     if (all.every(Boolean)) return base;
   }
   throw new Error('no free port range for the demo');
 }
 
-/** Starts the demo and resolves with its output once it says it is ready. */
-function startDemo(base: number): Promise<{ child: ChildProcess; output: string }> {
-  const env = { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_PORT_BASE: String(base) };
-  const child = spawn(process.execPath, [path.join(root, 'tools/demo/local.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('demo ready')) resolve({ child, output });
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
-  });
+/** The test's environment: its own HOME (for the CLI profile) and no PORTCULLIS_* from outside. */
+function demoEnv(base: number): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('PORTCULLIS_') && key !== 'XDG_CONFIG_HOME'),
+  );
+  return { ...inherited, HOME: home, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_PORT_BASE: String(base) };
 }
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  child.kill('SIGTERM');
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+interface Demo {
+  readonly child: ChildProcess;
+  /** Everything the launcher wrote so far (stdout and stderr). */
+  output(): string;
+  /** Resolves once the output contains `text`; rejects if the launcher exits first or after 60 s. */
+  waitFor(text: string): Promise<void>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+function launch(base: number): Demo {
+  const child = spawn(process.execPath, [path.join(root, 'tools/demo/local.ts')], {
+    cwd: root,
+    env: demoEnv(base),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor: (text) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!output.includes(text)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => reject(new Error(`no "${text}" within 60 s:\n${output}`)), 60_000);
+        waiters.add(check);
+        void exited.then((code) => reject(new Error(`the demo exited (${code}) before "${text}":\n${output}`)));
+        check();
+      }),
+  };
+}
+
+async function startDemo(base: number): Promise<Demo> {
+  const demo = launch(base);
+  await demo.waitFor('demo ready');
+  return demo;
+}
+
+async function stop(demo: Demo): Promise<number | null> {
+  demo.child.kill('SIGTERM');
+  return demo.exited;
 }
 
 /** Runs one of the printed curl commands (with -s -o /dev/null -w status) and returns the status. */
@@ -55,22 +103,109 @@ function runCurl(line: string): number {
   return Number(execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args], { encoding: 'utf8' }));
 }
 
+/** Waits (bounded) until `probe` returns a value, then returns it. */
+async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not happen within 30 s`);
+}
+
+const logLines = (name: string): Record<string, unknown>[] => {
+  let text = '';
+  try {
+    text = readFileSync(path.join(dir, 'logs', `${name}.log`), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+};
+
 describe('npm start (the local demo)', () => {
-  it('serves the demo site: 200 with the printed client certificate, 403 without; and starts again from its data', async () => {
+  it('serves the demo site, prints ports, console URL and a working CLI command, logs to files, survives the control plane, and restarts from its data', async () => {
     const base = await freeBase();
+    const [http, grpc, discovery, edge, edgeAdmin] = demoPortsAt(base) as [number, number, number, number, number];
     const first = await startDemo(base);
-    const curls = first.output.split('\n').filter((line) => line.trim().startsWith('curl '));
+    const output = first.output();
+    expect(output).toContain('demo: starting the control plane');
+    expect(output).toContain(`console        http://127.0.0.1:${http}/console/`);
+    expect(output).toContain(`gRPC admin     127.0.0.1:${grpc}`);
+    expect(output).toContain(`discovery (edges) 127.0.0.1:${discovery}`);
+    expect(output).toContain(`https://127.0.0.1:${edge}`);
+    expect(output).not.toContain('DEP0123');
+
+    const curls = output.split('\n').filter((line) => line.trim().startsWith('curl '));
     expect(curls).toHaveLength(2);
     const [withCert, withoutCert] = curls as [string, string];
     expect(withCert).toContain('--cert');
     expect(runCurl(withCert)).toBe(200);
     expect(runCurl(withoutCert.replace(/#.*$/, ''))).toBe(403);
+
+    // The access log has both requests; the control plane logs at info.
+    const access = await eventually('two access-log lines', () => {
+      const lines = logLines('access').filter((line) => line['host'] === 'api.example.com');
+      return lines.some((line) => line['status'] === 403) ? lines : undefined;
+    });
+    expect(access.some((line) => line['status'] === 200 && (line['cert'] as { verify?: string }).verify === 'SUCCESS')).toBe(true);
+    expect(logLines('control-plane').some((line) => line['level'] === 30)).toBe(true);
+    expect(logLines('edge').every((line) => line['msg'] !== 'request')).toBe(true);
+
+    // The printed CLI command works as printed, with the profile the launcher wrote (0600).
+    const profile = path.join(home, '.config', 'portcullis', 'profile.json');
+    expect(statSync(profile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(profile, 'utf8'))).toMatchObject({ url: `http://127.0.0.1:${http}` });
+    const cliLine = output.split('\n').find((line) => line.trim().startsWith('npx portcullis certs list --site '))!;
+    const cliArgs = cliLine.trim().split(/\s+/).slice(2);
+    const listing = execFileSync(process.execPath, [path.join(root, 'apps/cli/src/main.ts'), ...cliArgs, '--output', 'json'], {
+      cwd: root,
+      env: demoEnv(base),
+      encoding: 'utf8',
+    });
+    expect(listing).toContain('demo-device');
+
     const apiKey = readFileSync(path.join(dir, 'demo', 'api-key'), 'utf8');
-    expect(await stop(first.child)).toBe(0);
+    expect(await stop(first)).toBe(0);
 
     const second = await startDemo(base);
     expect(readFileSync(path.join(dir, 'demo', 'api-key'), 'utf8')).toBe(apiKey);
     expect(runCurl(withCert)).toBe(200);
-    expect(await stop(second.child)).toBe(0);
+
+    // Static stability: the control plane dies; the edge keeps serving, and the launcher says so.
+    const controlPlane = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(second.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .find((line) => line.includes('apps/control-plane/src/main.ts'));
+    process.kill(Number(controlPlane!.trim().split(/\s+/)[0]), 'SIGKILL');
+    await second.waitFor('demo: the control plane exited (signal SIGKILL');
+    expect(second.output()).toContain('the edge and the demo origin keep running');
+    await eventually('the edge to report the control plane lost', async () => {
+      const status = (await (await fetch(`http://127.0.0.1:${edgeAdmin}/status`)).json()) as { connected: boolean; ready: boolean };
+      return status.connected === false ? status : undefined;
+    }).then((status) => expect(status.ready).toBe(true));
+    expect(runCurl(withCert)).toBe(200);
+    expect(runCurl(withoutCert.replace(/#.*$/, ''))).toBe(403);
+    expect(second.child.exitCode).toBeNull();
+    expect(await stop(second)).toBe(0);
+  });
+
+  it('refuses to start when a port is taken, naming the port, before starting anything', async () => {
+    const base = await freeBase();
+    const discovery = 9443 + base;
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(discovery, '127.0.0.1', resolve));
+    try {
+      const demo = launch(base);
+      expect(await demo.exited).toBe(1);
+      expect(demo.output()).toContain(`demo: port ${discovery} (control plane discovery`);
+      expect(demo.output()).toContain('already in use');
+      expect(demo.output()).toContain('PORTCULLIS_DEMO_PORT_BASE');
+      expect(demo.output()).not.toContain('demo: starting');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
