@@ -6,7 +6,7 @@ import { requestCertificateFacts } from './certificate-facts.ts';
 import type { ConfigSnapshot } from './config-snapshot.ts';
 import { certificateFor, connectionStateOf } from './connection-state.ts';
 import type { EdgeLogger } from './edge-logger.ts';
-import { normaliseHost } from './hostnames.ts';
+import { normaliseHost } from '@portcullis/config';
 import type { OriginProxy } from './origin-proxy.ts';
 import { sendRefusal } from './block-response.ts';
 import { upstreamRequestHeaders } from './upstream-headers.ts';
