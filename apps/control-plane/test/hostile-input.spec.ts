@@ -257,6 +257,46 @@ describe('hostile input, every route and every RPC action', () => {
     );
   });
 
+  it('refuses a JSON key named twice (JSON.parse kept the last: confirm false, then true, revoked)', async () => {
+    const json = { 'content-type': 'application/json' };
+    const revoke = `/v1/sites/${a.site.id}/client-certificates/${a.clientCertificate}/revoke`;
+    await expectRefused(
+      'confirm twice',
+      () => call(t.app, a.account.apiKey, 'POST', revoke, '{"confirm":false,"confirm":true}', json),
+      400,
+      'InvalidParameter',
+    );
+    await expectRefused(
+      'nested key twice',
+      () =>
+        call(
+          t.app,
+          a.account.apiKey,
+          'POST',
+          '/v1/sites',
+          '{"name":"dup.example.com","originUrl":"https://o.example.net","originUrl":"https://p.example.net"}',
+          json,
+        ),
+      400,
+      'InvalidParameter',
+      ['p.example.net'],
+    );
+    await expectRefused(
+      'RPC SiteId twice',
+      () =>
+        call(
+          t.app,
+          a.account.apiKey,
+          'POST',
+          '/?Action=DeleteClientCertificate',
+          `{"SiteId":"${a.site.id}","Id":"x","Id":"${a.clientCertificate}"}`,
+          json,
+        ),
+      400,
+      'InvalidParameter',
+    );
+  });
+
   it('answers Action=constructor without the caller (it answered 200 with the account and key ids)', async () => {
     const answer = await call(t.app, a.account.apiKey, 'GET', '/?Action=constructor');
     expect(answer.status).toBe(404);

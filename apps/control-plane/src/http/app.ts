@@ -21,6 +21,7 @@ import { guardStoreHealth } from './store-health-guard.ts';
 import { clientErrorHandler, expectationFailedHandler, frameworkErrorHandler, maxHeadBytes, requestHeadGuard } from './request-framing.ts';
 import { strictValidatorCompiler } from './strict-validator.ts';
 import { formFields } from './form-body.ts';
+import { hasDuplicateKey } from './json-duplicate-keys.ts';
 
 export interface HttpAppOptions {
   readonly services: Services;
@@ -61,8 +62,19 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // Only JSON and forms are accepted (Payload.UnsupportedMediaType otherwise).
+  // Only JSON and forms are accepted (Payload.UnsupportedMediaType otherwise). JSON is
+  // fastify's parser (prototype poisoning refused) behind a check for repeated keys.
   app.removeContentTypeParser('text/plain');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (hasDuplicateKey(text)) {
+      done(new ApiError('InvalidParameter', { message: 'The request body names a field twice in one object.' }), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, formFields(body as string));
   });
