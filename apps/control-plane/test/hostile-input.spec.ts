@@ -444,6 +444,7 @@ describe('hostile input, every route and every RPC action', () => {
       'PUT /v1/sites/:siteId/ca-bindings/:caId': { hostnames: [] },
       'PUT /v1/sites/:siteId/client-ca-certificates/:id/crl': { crl: a.crl },
       'PUT /v1/sites/:siteId/waf-rules/order': { ruleIds: [a.wafRule] },
+      'POST /v1/edge/enroll': { joinToken: 'pjt_x', nodeId: 'edge-1', publicKeyPem: 'x' },
     })[route];
 
   it('finds nothing for prototype names and unicode tricks as path parameters on every route, writing nothing', async () => {
@@ -473,6 +474,24 @@ describe('hostile input, every route and every RPC action', () => {
       }
     }
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it('refuses query parameters on every route that takes none (DELETE …?dryRun=true deleted), writing nothing', async () => {
+    const withoutQuery = routes.filter((route) => !Object.hasOwn(listRoutes, route));
+    expect(withoutQuery.length).toBeGreaterThan(30);
+    for (const route of withoutQuery) {
+      const [method] = route.split(' ') as [InjectOptions['method']];
+      for (const query of ['dryRun=true', 'constructor=1', '__proto__=1', 'toString=x']) {
+        await expectRefused(
+          `${route}?${query}`,
+          () => call(t.app, keyFor(route), method, `${urlOf(route)}?${query}`, validBody(route)),
+          400,
+          'InvalidParameter',
+          [query.split('=')[0]!],
+        );
+      }
+    }
+    expect((await call(t.app, a.account.apiKey, 'GET', `/v1/sites/${a.site.id}`)).status).toBe(200);
   });
 
   it('refuses path parameters over the router limit without echoing them', async () => {

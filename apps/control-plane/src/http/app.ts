@@ -11,7 +11,7 @@ import { toApiError, type ErrorBody } from './error-reply.ts';
 import { ErrorSchema } from './schemas.ts';
 import { authentication } from './authentication.ts';
 import { rateLimiter } from './rate-limit.ts';
-import { restRoutes } from './routes/index.ts';
+import { refuseUndeclaredQuery, restRoutes } from './routes/index.ts';
 import { edgeEnrollmentRoutes } from './routes/edge-enrollment.ts';
 import { rpcRoute } from './rpc/rpc-route.ts';
 import type { StoreHealth } from '../store/store-health.ts';
@@ -56,6 +56,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
+  app.addHook('onRoute', refuseUndeclaredQuery);
   app.addHook('onRequest', requestHeadGuard);
   app.server.on('checkExpectation', expectationFailedHandler);
 

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RouteOptions } from 'fastify';
 import type { Services } from '../../domain/services.ts';
 import { accountRoutes } from './accounts.ts';
 import { auditLogRoutes } from './audit-log.ts';
@@ -10,6 +11,17 @@ import { serverCertificateRoutes } from './server-certificates.ts';
 import { wafRuleRoutes } from './waf-rules.ts';
 import { edgeJoinTokenRoutes } from './edge-join-tokens.ts';
 import { edgeRoutes } from './edges.ts';
+
+/** The query of a route that takes none: any parameter is refused, never ignored. */
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+/**
+ * An `onRoute` hook for the whole app: a /v1 route without a query schema takes no query
+ * parameters, so `DELETE /v1/sites/…?dryRun=true` is refused rather than run as a delete.
+ */
+export function refuseUndeclaredQuery(route: RouteOptions): void {
+  if (route.url.startsWith('/v1/') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
+}
 
 /** Every REST route, mounted under /v1. */
 export function restRoutes(services: Services): FastifyPluginAsyncTypebox {
