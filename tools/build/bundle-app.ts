@@ -18,7 +18,12 @@ const outdir = outdirArgument ? path.resolve(outdirArgument) : path.join(root, '
 
 /** Files a bundled package still loads from disk: package folder → folder beside main.mjs. */
 const assets: Record<string, Record<string, string>> = {
-  'control-plane': { 'node_modules/@fastify/swagger-ui/static': 'static' },
+  'control-plane': { 'node_modules/@fastify/swagger-ui/static': 'static', 'apps/console/public': 'console' },
+};
+
+/** Browser bundles an app serves: entry → file beside main.mjs (the web console, console-routes.ts). */
+const browserBundles: Record<string, Record<string, string>> = {
+  'control-plane': { 'apps/console/src/main.ts': 'console/console.js' },
 };
 
 rmSync(outdir, { recursive: true, force: true });
@@ -48,6 +53,18 @@ const result = await build({
 });
 for (const [from, to] of Object.entries(assets[app] ?? {})) {
   cpSync(path.join(root, from), path.join(outdir, to), { recursive: true });
+}
+for (const [entry, out] of Object.entries(browserBundles[app] ?? {})) {
+  await build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(outdir, out),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    minify: true,
+    logLevel: 'warning',
+  });
 }
 writeFileSync(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);

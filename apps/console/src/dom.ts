@@ -79,9 +79,9 @@ export function table(headers: readonly string[], rows: readonly HTMLTableRowEle
   );
 }
 
-/** Local date and time of an ISO timestamp, for tables. */
+/** An ISO timestamp as `YYYY-MM-DD HH:MM UTC`, compact and unambiguous for tables. */
 export function when(iso: string | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '—';
+  return iso ? `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—';
 }
 
 /** Renders the current view again (the router listens to hashchange). */

@@ -18,13 +18,16 @@ export interface RunningControlPlane {
   stop(): Promise<void>;
 }
 
-/** Starts apps/control-plane/src/main.ts and waits (at most 30 s) for /readyz to answer 200. */
-export async function startControlPlane(): Promise<RunningControlPlane> {
+/**
+ * Starts the control plane — apps/control-plane/src/main.ts, or `entry` (a bundled main.mjs,
+ * run from the temp dir) — and waits (at most 30 s) for /readyz to answer 200.
+ */
+export async function startControlPlane(entry?: string): Promise<RunningControlPlane> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-console-'));
   const [httpPort, grpcPort, discoveryPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTCULLIS_')));
-  const child: ChildProcess = spawn(process.execPath, ['apps/control-plane/src/main.ts'], {
-    cwd: repoRoot,
+  const child: ChildProcess = spawn(process.execPath, [entry ?? 'apps/control-plane/src/main.ts'], {
+    cwd: entry ? dir : repoRoot,
     env: {
       ...inherited,
       PORTCULLIS_DATA_DIR: path.join(dir, 'data'),

@@ -36,10 +36,10 @@ export async function renderCertificates(panel: HTMLElement, site: Json): Promis
   panel.append(
     h(
       'div',
-      { class: 'row' },
+      { class: 'toolbar' },
+      field('Search this page', search).element,
       h('button', { type: 'button', class: 'primary', onclick: () => openCreateCertificate(site) }, 'Create certificate'),
     ),
-    h('div', { class: 'row' }, field('Search this page', search).element),
     h(
       'table',
       {},
@@ -68,7 +68,8 @@ export async function renderCertificates(panel: HTMLElement, site: Json): Promis
 function certificateRow(siteId: string, c: Json): HTMLTableRowElement {
   const id = encodeURIComponent(c['id']);
   const active = c['status'] === 'active';
-  const act = (label: string, run: () => Promise<unknown>, cls?: string) =>
+  /** A row action; `run` resolves false when the user called it off. */
+  const act = (label: string, done: string, run: () => Promise<unknown>, cls?: string) =>
     h(
       'button',
       {
@@ -77,7 +78,8 @@ function certificateRow(siteId: string, c: Json): HTMLTableRowElement {
         'aria-label': `${label} ${c['commonName']}`,
         onclick: async () => {
           try {
-            await run();
+            if ((await run()) === false) return;
+            announce(done);
             refresh();
           } catch (error) {
             announce(describeError(error));
@@ -106,10 +108,10 @@ function certificateRow(siteId: string, c: Json): HTMLTableRowElement {
               { type: 'button', class: 'danger', 'aria-label': `Revoke ${c['commonName']}`, onclick: () => openRevoke(siteId, c) },
               'Revoke',
             )
-          : act('Activate', () => api('POST', `/sites/${siteId}/client-certificates/${id}/activate`)),
-        act('Delete', async () => {
-          if (confirm(`Delete ${c['commonName']}? Its serial stays revoked at the edges.`))
-            await api('DELETE', `/sites/${siteId}/client-certificates/${id}`);
+          : act('Activate', `${c['commonName']} activated.`, () => api('POST', `/sites/${siteId}/client-certificates/${id}/activate`)),
+        act('Delete', `${c['commonName']} deleted.`, async () => {
+          if (!confirm(`Delete ${c['commonName']}? Its serial stays revoked at the edges.`)) return false;
+          return api('DELETE', `/sites/${siteId}/client-certificates/${id}`);
         }),
       ),
     ),
@@ -128,7 +130,7 @@ function openRevoke(siteId: string, c: Json): void {
     h('p', {}, `Edges refuse ${c['commonName']} (serial ${c['serialNumber']}) from their next update. It can be activated again later.`),
     h(
       'div',
-      { class: 'field' },
+      { class: 'field check' },
       h('div', {}, confirmBox, ' ', h('label', { for: confirmBox.id }, 'I confirm that the certificate is no longer required')),
     ),
     error,

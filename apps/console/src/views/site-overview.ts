@@ -18,7 +18,7 @@ export async function renderOverview(panel: HTMLElement, site: Json): Promise<vo
     origin.element,
     h(
       'div',
-      { class: 'field' },
+      { class: 'field check' },
       h('div', {}, forward, ' ', h('label', { for: forward.id }, 'Send the origin the client certificate (RFC 9440 Client-Cert)')),
     ),
     h('button', { type: 'submit', class: 'primary' }, 'Save origin'),

@@ -31,7 +31,7 @@ export async function renderSites(main: HTMLElement): Promise<void> {
     h('div', { class: 'row' }, name.element, origin.element),
     h(
       'div',
-      { class: 'field' },
+      { class: 'field check' },
       h('div', {}, forward, ' ', h('label', { for: forward.id }, 'Send the origin the client certificate (RFC 9440 Client-Cert)')),
     ),
     h('button', { type: 'submit', class: 'primary' }, 'Create site'),
