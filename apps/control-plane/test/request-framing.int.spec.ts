@@ -64,6 +64,7 @@ describe('HTTP framing and head limits on a listening server', () => {
     const body = JSON.parse(answer.body) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['code', 'message', 'requestId']);
     expect(body).toEqual({ code, message: expect.any(String), requestId: expect.stringMatching(/^req_[0-9a-f]{16}$/) });
+    expect(answer.headers['x-request-id']).toBe(body.requestId);
     for (const marker of sent) expect(answer.body).not.toContain(marker);
   }
 

@@ -45,12 +45,15 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
         ? 'Request.Timeout'
         : 'Request.Malformed';
   const apiError = new ApiError(code);
-  const body = JSON.stringify(errorBody(apiError, `req_${randomBytes(8).toString('hex')}`));
-  if (socket.writable) {
+  const requestId = `req_${randomBytes(8).toString('hex')}`;
+  const body = JSON.stringify(errorBody(apiError, requestId));
+  // As Node's own handler: no answer in the middle of one already being sent (pipelining).
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (socket.writable && !answering) {
     socket.end(
       `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroySoon();
