@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './test/browser.ts';
 import { startControlPlane, type Json, type RunningControlPlane } from './test/control-plane-process.ts';
 import { openssl } from './test/openssl.ts';
+import { startEdge } from './test/edge-process.ts';
 
 /**
  * The console in Debian's Chromium against a real control plane process: the operator's
@@ -208,23 +209,67 @@ describe('web console', () => {
     await page.close();
   });
 
-  it('shows the administrator the fleet and the audit log with filters', async () => {
+  it('gives the administrator a join token, shows the edge it enrolled in sync, and the audit log with filters', async () => {
     const page = await browser.newPage();
     await signIn(page, cp.adminToken);
     await page.getByRole('heading', { name: 'Fleet' }).waitFor();
-    await page
-      .getByText(/No edge has connected|Edge/)
-      .first()
-      .waitFor();
-    await screenshot(page, '08-fleet');
+    await page.getByText('No edge has connected to this replica.').waitFor();
+    await page.getByRole('link', { name: 'Join tokens' }).click();
+    await page.getByLabel('Name').fill('console edge');
+    await page.getByRole('button', { name: 'Create join token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Join token created' });
+    const joinToken = (await dialog.locator('[data-secret]').textContent())!.trim();
+    const fleetCaSha256 = (await dialog.locator('[data-fleet-ca]').textContent())!.trim();
+    expect(joinToken).toMatch(/^pjt_/);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'console edge', exact: true }).waitFor();
+    const tokens = await cp.call('GET', '/v1/edge-join-tokens', cp.adminToken);
+    expect(tokens['items']).toMatchObject([{ name: 'console edge', maxUses: 1, uses: 0 }]);
+
+    const edge = await startEdge({
+      nodeId: 'edge-console',
+      controlPlane: cp.origin,
+      discoveryPort: cp.discoveryPort,
+      joinToken,
+      fleetCaSha256,
+    });
+    try {
+      // The exact state the page then shows: the edge holds this replica's current configuration.
+      let listed: Json | undefined;
+      for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 200))) {
+        const answer = await cp.call('GET', '/v1/edges', cp.adminToken);
+        listed = (answer['items'] as Json[]).find((e) => e['nodeId'] === 'edge-console');
+        if (
+          listed?.['connected'] &&
+          (listed['types'] as Json[]).length > 0 &&
+          (listed['types'] as Json[]).every((t) => t['inSync'] === true)
+        )
+          break;
+        listed = undefined;
+      }
+      expect(listed, edge.output()).toBeDefined();
+      const version = String((listed!['types'] as Json[])[0]!['systemVersion']);
+      await page.getByRole('link', { name: 'Fleet' }).click();
+      const row = page.getByRole('row').filter({ hasText: 'edge-console' });
+      await row.getByText('in sync', { exact: true }).waitFor();
+      expect(await row.textContent()).toContain('connected');
+      expect(await row.getByRole('cell').nth(2).textContent()).toContain(version);
+      expect(await row.textContent()).toMatch(/ACK \d{4}-\d{2}-\d{2}/);
+      await screenshot(page, '08-fleet');
+    } finally {
+      await edge.stop();
+    }
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('cell', { name: 'EdgeJoinToken.Create', exact: true }).waitFor();
     const accounts = await cp.call('GET', '/v1/accounts', cp.adminToken);
     const accountId = String(accounts['items'][0]['id']);
-    await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByLabel('Account id').fill(accountId);
+    await page.getByLabel('Log of').selectOption(accountId);
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('cell', { name: 'ClientCertificate.Revoke' }).first().waitFor();
     await page.getByLabel('Action contains').fill('WafRule');
     await expect.poll(() => page.getByRole('cell', { name: 'ClientCertificate.Revoke' }).count()).toBe(0);
+    expect(await page.getByRole('cell', { name: 'WafRule.Create' }).count()).toBe(1);
     await screenshot(page, '09-audit');
     await page.close();
   });

@@ -13,6 +13,8 @@ export type Json = Record<string, any>;
 export interface RunningControlPlane {
   readonly origin: string;
   readonly adminToken: string;
+  /** The loopback port of its discovery (edge config) server. */
+  readonly discoveryPort: number;
   call(method: string, route: string, token: string, body?: unknown): Promise<Json>;
   output(): string;
   stop(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startControlPlane(entry?: string): Promise<RunningControlP
   return {
     origin,
     adminToken,
+    discoveryPort,
     output: () => output,
     stop,
     async call(method, route, token, body) {

@@ -12,10 +12,15 @@ export async function renderAudit(main: HTMLElement, session: Session): Promise<
   const params = new URLSearchParams({ pageNumber: String(pageNumber), pageSize: String(pageSize), ...(accountId ? { accountId } : {}) });
   const page = await api('GET', `/audit-log?${params}`);
   const entries = page['items'] as Json[];
+  const accounts = session.kind === 'admin' ? ((await api('GET', '/accounts?pageSize=100'))['items'] as Json[]) : [];
   const account = field(
-    'Account id',
-    h('input', { type: 'text', name: 'auditAccount', value: accountId }),
-    "Empty: the administrator's own log.",
+    'Log of',
+    h(
+      'select',
+      { name: 'auditAccount' },
+      h('option', { value: '' }, 'The administrator (accounts, join tokens, fleet)'),
+      ...accounts.map((a) => h('option', { value: a['id'], selected: a['id'] === accountId }, `Account ${a['name']} (${a['id']})`)),
+    ),
   );
   const action = field('Action contains', h('input', { type: 'search', name: 'auditAction' }));
   const actor = field('Actor contains', h('input', { type: 'search', name: 'auditActor' }));
@@ -46,7 +51,7 @@ export async function renderAudit(main: HTMLElement, session: Session): Promise<
   const go = (n: number, acc = accountId) => {
     location.hash = `#/audit?${new URLSearchParams({ page: String(n), ...(acc ? { account: acc } : {}) })}`;
   };
-  const accountForm = h('form', { class: 'row' }, account.element, h('button', { type: 'submit' }, 'Show'));
+  const accountForm = h('form', { class: 'toolbar' }, account.element, h('button', { type: 'submit' }, 'Show'));
   accountForm.addEventListener('submit', (event) => {
     event.preventDefault();
     go(1, account.control.value.trim());

@@ -142,8 +142,14 @@ async function renderJoinTokens(main: HTMLElement): Promise<void> {
       });
       secretDialog(
         'Join token created',
-        `Fleet CA SHA-256: ${created['fleetCaFingerprintSha256']}. The token, shown only now:`,
+        'The token, shown only now (PORTCULLIS_JOIN_TOKEN_FILE holds it on the edge):',
         created['token'],
+        h(
+          'p',
+          {},
+          'Fleet CA SHA-256 (PORTCULLIS_FLEET_CA_SHA256): ',
+          h('code', { class: 'mono', 'data-fleet-ca': '' }, created['fleetCaFingerprintSha256']),
+        ),
       );
     } catch (error) {
       name.setError(describeError(error));
@@ -156,11 +162,13 @@ async function renderJoinTokens(main: HTMLElement): Promise<void> {
   );
 }
 
-function secretDialog(title: string, text: string, secret: string): void {
+/** Shows a secret the API returns once (an API key, a join token), with a copy button. */
+function secretDialog(title: string, text: string, secret: string, extra?: HTMLElement): void {
   const dialog = openDialog(
     title,
     h('p', {}, text),
-    h('pre', { class: 'pem', tabindex: 0 }, secret),
+    h('pre', { class: 'pem', tabindex: 0, 'data-secret': '' }, secret),
+    extra,
     h(
       'div',
       { class: 'actions' },
