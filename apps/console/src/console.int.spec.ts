@@ -181,7 +181,9 @@ describe('web console', () => {
     // The tester: no certificate → blocked by that rule; the issued certificate → passes.
     await page.getByLabel('Host', { exact: true }).fill('api.example.com');
     await page.getByRole('button', { name: 'Test' }).click();
-    await page.getByText(`Decision: block (403) — deciding rule ${rule['id']}`).waitFor();
+    await page
+      .getByText(`Decision: block (403) — deciding rule: #1 Block failed client certificate authentication (${rule['id']})`)
+      .waitFor();
     await page.getByLabel('Client certificate (PEM, optional)').fill(copiedCertificate);
     await page.getByRole('button', { name: 'Test' }).click();
     await page.getByText('Decision: pass — no rule decided').waitFor();

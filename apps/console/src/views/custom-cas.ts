@@ -163,6 +163,7 @@ async function openDetails(siteId: string, ca: Json): Promise<void> {
         ...(reason.control.value.trim() ? { reason: reason.control.value.trim() } : {}),
       });
       serial.control.value = '';
+      reason.control.value = '';
       await loadRevocations();
     } catch (error) {
       serial.setError(describeError(error));

@@ -17,7 +17,7 @@ export async function renderWafRules(panel: HTMLElement, site: Json): Promise<vo
     rulesTable(siteId, rules),
     warnings,
     h('div', { class: 'grid2' }, guideRuleForm(siteId, site), expressionEditor(siteId, site)),
-    ruleTester(siteId, site),
+    ruleTester(siteId, site, rules),
   );
 }
 
@@ -253,7 +253,7 @@ function expressionEditor(siteId: string, site: Json): HTMLElement {
 }
 
 /** Runs the site's rules (or one expression) against a sample request and an optional PEM. */
-function ruleTester(siteId: string, site: Json): HTMLElement {
+function ruleTester(siteId: string, site: Json, rules: readonly Json[]): HTMLElement {
   const host = field('Host', h('input', { type: 'text', name: 'testHost', value: String(site['name']), required: true }));
   const method = field('Method', h('input', { type: 'text', name: 'testMethod', value: 'GET' }));
   const uri = field('Path', h('input', { type: 'text', name: 'testUri', value: '/' }));
@@ -292,7 +292,7 @@ function ruleTester(siteId: string, site: Json): HTMLElement {
           'p',
           {},
           h('strong', {}, `Decision: ${decision['action']}${decision['status'] ? ` (${decision['status']})` : ''}`),
-          decision['ruleId'] ? ` — deciding rule ${decision['ruleId']}` : ' — no rule decided',
+          decision['ruleId'] ? ` — deciding rule: ${ruleLabel(rules, String(decision['ruleId']))}` : ' — no rule decided',
         ),
         h(
           'dl',
@@ -305,4 +305,10 @@ function ruleTester(siteId: string, site: Json): HTMLElement {
     }
   });
   return form;
+}
+
+/** A rule as the tester names it: its position and name, and its id. */
+function ruleLabel(rules: readonly Json[], id: string): string {
+  const index = rules.findIndex((r) => r['id'] === id);
+  return index < 0 ? id : `#${index + 1} ${rules[index]!['name'] || '(unnamed)'} (${id})`;
 }
