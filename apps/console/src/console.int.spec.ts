@@ -447,4 +447,14 @@ describe('web console', () => {
     expect(foreign).toEqual([]);
     expect(readFileSync(path.join(import.meta.dirname, '../public/index.html'), 'utf8')).not.toMatch(/https?:\/\//);
   });
+
+  it('sent the key only as a Bearer header, never in a URL, and asked for no cached answer', async () => {
+    expect(browser.apiRequests.length).toBeGreaterThan(20);
+    for (const { url, headers } of await Promise.all(browser.apiRequests)) {
+      expect(headers['authorization'], url).toMatch(/^Bearer \S+$/);
+      expect(url).not.toContain(apiKey);
+      expect(url).not.toContain(cp.adminToken);
+      expect(headers['cache-control'], url).toBe('no-cache');
+    }
+  });
 });

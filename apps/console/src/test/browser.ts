@@ -21,6 +21,8 @@ export interface TestBrowser {
   readonly context: BrowserContext;
   /** Every URL the pages of this browser requested, in order. */
   readonly requests: string[];
+  /** The requests to the API (/v1/) with every header the browser sent, read as they were made. */
+  readonly apiRequests: Promise<{ url: string; headers: Record<string, string> }>[];
   newPage(): Promise<Page>;
   close(): Promise<void>;
 }
@@ -40,10 +42,17 @@ export async function launchBrowser(origin: string): Promise<TestBrowser> {
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const requests: string[] = [];
-  context.on('request', (request) => requests.push(request.url()));
+  const apiRequests: TestBrowser['apiRequests'][number][] = [];
+  context.on('request', (request) => {
+    requests.push(request.url());
+    if (new URL(request.url()).pathname.startsWith('/v1/')) {
+      apiRequests.push(request.allHeaders().then((headers) => ({ url: request.url(), headers })));
+    }
+  });
   return {
     context,
     requests,
+    apiRequests,
     newPage: () => context.newPage(),
     async close() {
       await context.close();
