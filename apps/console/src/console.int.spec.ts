@@ -277,6 +277,8 @@ describe('web console', () => {
     expect(await created.getByRole('button', { name: 'Copy private key' }).count()).toBe(0);
     expect(await created.textContent()).not.toContain('PRIVATE KEY');
     await created.getByRole('button', { name: 'Done' }).click();
+    // The list drawn again after the dialog closed holds the new certificate.
+    await expect.poll(() => page.locator('tr[data-certificate-id]').count()).toBe(1);
     const issued = await cp.call('GET', `/v1/sites/${siteId}/client-certificates`, apiKey);
     expect(issued['items']).toMatchObject([{ commonName: 'csr-user', keySource: 'csr', status: 'active' }]);
     await page.getByRole('searchbox', { name: 'Search this page' }).fill('no such certificate');
