@@ -16,7 +16,7 @@ export interface EdgeStatus {
   readonly generation: number | undefined;
   /** Where the configuration came from at start: `last-known-good` or `control-plane`. */
   readonly loadedFrom: 'last-known-good' | 'control-plane' | undefined;
-  /** Every stream has heard from the control plane within the stale bound (5 s). */
+  /** Every stream has heard from the control plane within the stale bound (4 s). */
   readonly connected: boolean;
   /** The oldest stream's configuration age: milliseconds since a current replica last vouched for it. */
   readonly configAgeMs: number | undefined;

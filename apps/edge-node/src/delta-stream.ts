@@ -77,8 +77,11 @@ export interface DeltaStream {
 /** Longest NACK message sent: the detail is for operators, not a dump of every error. */
 const maxNackMessage = 2000;
 
-/** Heartbeats come every second: five missed ones mean the replica is gone or hung. */
-export const defaultStaleAfterMs = 5_000;
+/**
+ * Heartbeats come every second: four missed ones mean the replica is gone or hung. Four, not
+ * five, so that an edge has left a hung replica within 5 s of its last sign of life.
+ */
+export const defaultStaleAfterMs = 4_000;
 
 const systemClock: StreamClock = {
   now: Date.now,
