@@ -337,7 +337,7 @@ describe('web console', () => {
     try {
       // The exact state the page then shows: the edge holds this replica's current configuration.
       let listed: Json | undefined;
-      for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 200))) {
+      for (const started = Date.now(); Date.now() - started < 30_000 && !edge.exited(); await new Promise((r) => setTimeout(r, 200))) {
         const answer = await cp.call('GET', '/v1/edges', cp.adminToken);
         listed = (answer['items'] as Json[]).find((e) => e['nodeId'] === 'edge-console');
         if (

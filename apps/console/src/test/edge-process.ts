@@ -9,6 +9,8 @@ const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 /** An edge node process enrolled with a join token; `stop` ends it and removes its state. */
 export interface RunningEdge {
   readonly nodeId: string;
+  /** True once the process has ended (it should not before `stop`). */
+  exited(): boolean;
   output(): string;
   stop(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function startEdge(options: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     nodeId: options.nodeId,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
