@@ -127,9 +127,9 @@ const logLines = (name: string): Record<string, unknown>[] => {
 };
 
 describe('npm start (the local demo)', () => {
-  it('serves the demo site, prints ports, console URL and a working CLI command, logs to files, survives the control plane, and restarts from its data', async () => {
+  it('serves the demo site, prints ports, console URL and a working CLI command, logs to files, survives the control plane, and restarts from its data under other ports', async () => {
     const base = await freeBase();
-    const [http, grpc, discovery, edge, edgeAdmin] = demoPortsAt(base) as [number, number, number, number, number];
+    const [http, grpc, discovery, edge] = demoPortsAt(base) as [number, number, number, number];
     const first = await startDemo(base);
     const output = first.output();
     expect(output).toContain('demo: starting the control plane');
@@ -171,9 +171,17 @@ describe('npm start (the local demo)', () => {
     const apiKey = readFileSync(path.join(dir, 'demo', 'api-key'), 'utf8');
     expect(await stop(first)).toBe(0);
 
-    const second = await startDemo(base);
+    // Again from the same data, under other ports: the demo site follows the origin's new port.
+    const secondBase = await freeBase();
+    const secondAdmin = 9901 + secondBase;
+    const second = await startDemo(secondBase);
     expect(readFileSync(path.join(dir, 'demo', 'api-key'), 'utf8')).toBe(apiKey);
-    expect(runCurl(withCert)).toBe(200);
+    const [withCertAgain, withoutCertAgain] = second
+      .output()
+      .split('\n')
+      .filter((line) => line.trim().startsWith('curl ')) as [string, string];
+    expect(withCertAgain).toContain(`:${8443 + secondBase}/`);
+    expect(runCurl(withCertAgain)).toBe(200);
 
     // Static stability: the control plane dies; the edge keeps serving, and the launcher says so.
     const controlPlane = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(second.child.pid)], { encoding: 'utf8' })
@@ -183,11 +191,11 @@ describe('npm start (the local demo)', () => {
     await second.waitFor('demo: the control plane exited (signal SIGKILL');
     expect(second.output()).toContain('the edge and the demo origin keep running');
     await eventually('the edge to report the control plane lost', async () => {
-      const status = (await (await fetch(`http://127.0.0.1:${edgeAdmin}/status`)).json()) as { connected: boolean; ready: boolean };
+      const status = (await (await fetch(`http://127.0.0.1:${secondAdmin}/status`)).json()) as { connected: boolean; ready: boolean };
       return status.connected === false ? status : undefined;
     }).then((status) => expect(status.ready).toBe(true));
-    expect(runCurl(withCert)).toBe(200);
-    expect(runCurl(withoutCert.replace(/#.*$/, ''))).toBe(403);
+    expect(runCurl(withCertAgain)).toBe(200);
+    expect(runCurl(withoutCertAgain.replace(/#.*$/, ''))).toBe(403);
     expect(second.child.exitCode).toBeNull();
     expect(await stop(second)).toBe(0);
   });

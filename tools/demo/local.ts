@@ -168,11 +168,17 @@ async function configureDemoSite(adminToken: string): Promise<void> {
   });
 }
 
-/** The demo site's id, looked up with the demo account's key (so older data directories work too). */
+/**
+ * The demo site's id, looked up with the demo account's key (so older data directories work
+ * too). A start with another PORTCULLIS_DEMO_PORT_BASE than the last one moves the site's origin
+ * to this start's origin port.
+ */
 async function demoSiteId(apiKey: string): Promise<string> {
   const page = await call('GET', '/v1/sites?pageSize=100', apiKey);
-  const site = (page['items'] as { id: string; name: string }[]).find((item) => item.name === zone);
+  const site = (page['items'] as { id: string; name: string; originUrl: string }[]).find((item) => item.name === zone);
   if (!site) throw new Error(`demo: the demo account has no site ${zone}`);
+  const originUrl = `http://127.0.0.1:${ports.origin}`;
+  if (site.originUrl !== originUrl) await call('PATCH', `/v1/sites/${site.id}`, apiKey, { originUrl });
   return site.id;
 }
 
