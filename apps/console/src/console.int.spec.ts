@@ -408,6 +408,13 @@ describe('web console', () => {
     for (let i = 0; i < 4 && (await page.evaluate(() => document.activeElement?.textContent)) !== 'Sign in'; i++)
       await page.keyboard.press('Tab');
     await page.keyboard.press('Shift+Tab');
+    await page.keyboard.type('pk_not_a_key');
+    await page.keyboard.press('Enter');
+    // A refused key: the API's code beside the field, focus back on it.
+    await expect.poll(() => page.locator('#main .field .error').textContent()).toMatch(/^Auth[A-Za-z.]*:/);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('apiKey');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.keyboard.press('Control+A');
     await page.keyboard.type(apiKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Sites' }).waitFor();
