@@ -12,7 +12,7 @@ import {
   localCaSigner,
   type TrustStore,
 } from '@portcullis/pki';
-import { connectionCertificate, requestCertificateFacts, type ConnectionCertificate } from './certificate-facts.ts';
+import { connectionCertificate, requestCertificateFacts, type ConnectionCertificate } from '@portcullis/facts';
 
 /** Certificate facts from real TLS handshakes: Node and `openssl s_client` as clients. */
 describe('certificate facts', () => {
@@ -71,7 +71,7 @@ describe('certificate facts', () => {
         rejectUnauthorized: false,
       },
       (socket) => {
-        seen.push(connectionCertificate(socket.getPeerX509Certificate(), trust, new Date()));
+        seen.push(connectionCertificate(socket.getPeerX509Certificate()?.raw, trust, new Date()));
         socket.end('ok\n');
       },
     );
@@ -158,11 +158,15 @@ describe('certificate facts', () => {
     const connection = await connectNode(files['good.pem'], files['good.key']);
     const revoked = new Set<string>();
     const lookup = (caId: string, serial: string) => revoked.has(`${caId}:${serial}`);
-    expect(requestCertificateFacts(connection, lookup)).toBe(connection.facts);
+    expect(requestCertificateFacts(connection, lookup, connection.facts.notBefore)).toBe(connection.facts);
     revoked.add(`ca_bound:${connection.facts.serial}`);
-    expect(requestCertificateFacts(connection, lookup)).toMatchObject({ chainVerified: true, revoked: true, error: 'revoked' });
+    expect(requestCertificateFacts(connection, lookup, connection.facts.notBefore)).toMatchObject({
+      chainVerified: true,
+      revoked: true,
+      error: 'revoked',
+    });
     const untrusted = await connectNode(files['forged.pem'], files['forged.key']);
-    expect(requestCertificateFacts(untrusted, () => true).revoked).toBe(false);
+    expect(requestCertificateFacts(untrusted, () => true, 0).revoked).toBe(false);
   });
 
   it('checks expiry per request when given the time, so a long kept-alive connection does not outlive its certificate', async () => {

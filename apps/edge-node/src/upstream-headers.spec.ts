@@ -16,6 +16,9 @@ const verified: ClientCertFacts = {
   error: '',
 };
 
+/** A header list with one value per name, as the edge groups what it received. */
+const one = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
+
 describe('upstream headers', () => {
   const clientSent = {
     host: 'api.example.com',
@@ -35,7 +38,7 @@ describe('upstream headers', () => {
   };
 
   it('drops hop-by-hop and client-sent edge headers, then adds the verified facts', () => {
-    const headers = upstreamRequestHeaders(clientSent, {
+    const headers = upstreamRequestHeaders(one(clientSent), {
       requestId: 'req-1',
       clientIp: '127.0.0.1',
       host: 'api.example.com',
@@ -61,9 +64,9 @@ describe('upstream headers', () => {
 
   it('says NONE without a certificate and FAILED with the reason for a bad one, without Client-Cert for none', () => {
     const base = { requestId: 'r', clientIp: '::1', host: 'h' };
-    expect(upstreamRequestHeaders(clientSent, { ...base, clientCert: NO_CLIENT_CERT, clientCertHeader: undefined })).not.toHaveProperty(
-      'client-cert',
-    );
+    expect(
+      upstreamRequestHeaders(one(clientSent), { ...base, clientCert: NO_CLIENT_CERT, clientCertHeader: undefined }),
+    ).not.toHaveProperty('client-cert');
     expect(upstreamRequestHeaders({}, { ...base, clientCert: NO_CLIENT_CERT, clientCertHeader: undefined })['x-client-cert-verified']).toBe(
       'NONE',
     );
@@ -97,7 +100,7 @@ describe('upstream headers', () => {
     expect(Object.keys(clientSent).length).toBeGreaterThan(names.length * 2);
     for (const spelling of Object.keys(clientSent).filter((n) => n !== 'accept'))
       expect(isEdgeOwnedHeader(spelling.toUpperCase())).toBe(true);
-    const sent = upstreamRequestHeaders(clientSent, facts);
+    const sent = upstreamRequestHeaders(one(clientSent), facts);
     expect(Object.values(sent)).not.toContain('SPOOFED');
     expect(Object.keys(sent).filter((n) => n.includes('_'))).toEqual([]);
     expect(sent['x-client-cert-verified']).toBe('SUCCESS');
@@ -105,19 +108,29 @@ describe('upstream headers', () => {
 
   it('drops `_` spellings of framing headers and keeps other `_` headers', () => {
     const sent = upstreamRequestHeaders(
-      {
+      one({
         host: 'api.example.com',
         content_length: '5',
         transfer_encoding: 'chunked',
         content_type: 'text/html',
         keep_alive: '1',
         x_app_token: 'kept',
-      },
+      }),
       { requestId: 'r', clientIp: '::1', host: 'h', clientCert: NO_CLIENT_CERT, clientCertHeader: undefined },
     );
     expect(Object.keys(sent).sort()).toEqual(
       ['host', 'x-client-cert-verified', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x_app_token'].sort(),
     );
+  });
+
+  it('forwards every value of a repeated header in order, and honours a Connection header sent in several lines', () => {
+    const sent = upstreamRequestHeaders(
+      { accept: ['text/html', 'text/plain'], connection: ['keep-alive', 'x-private'], 'x-private': ['hop'] },
+      { requestId: 'r', clientIp: '::1', host: 'h', clientCert: NO_CLIENT_CERT, clientCertHeader: undefined },
+    );
+    expect(sent.accept).toEqual(['text/html', 'text/plain']);
+    expect(sent).not.toHaveProperty('x-private');
+    expect(sent).not.toHaveProperty('connection');
   });
 
   it('drops hop-by-hop headers from responses', () => {

@@ -56,7 +56,7 @@ export interface ForwardedFacts {
 }
 
 /**
- * The headers sent to the origin: the client's, without hop-by-hop headers (and those the
+ * The headers sent to the origin: the client's (by lower-case name, every value in order), without hop-by-hop headers (and those the
  * Connection header names), without edge-owned headers in any spelling and without `_`
  * spellings of framing headers, plus the edge's:
  * `X-Client-Cert-Verified` (`SUCCESS`, `FAILED:<reason>` or `NONE`, as nginx's
@@ -65,12 +65,16 @@ export interface ForwardedFacts {
  * characters percent-encoded as UTF-8) and RFC 9440 `Client-Cert`; `X-Forwarded-For`,
  * `-Proto` (`https`), `-Host`; `X-Request-Id`.
  */
-export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: ForwardedFacts): OutgoingHttpHeaders {
-  const named = connectionNamed(headers.connection);
+export function upstreamRequestHeaders(
+  headers: Readonly<Record<string, readonly string[] | undefined>>,
+  facts: ForwardedFacts,
+): OutgoingHttpHeaders {
+  const named = connectionNamed(headers.connection?.join(','));
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || hopByHop.has(name) || named?.has(name) || isEdgeOwnedHeader(name) || isFramingLookAlike(name)) continue;
-    out[name] = value;
+  for (const name of Object.keys(headers)) {
+    const values = headers[name];
+    if (values === undefined || hopByHop.has(name) || named?.has(name) || isEdgeOwnedHeader(name) || isFramingLookAlike(name)) continue;
+    out[name] = values.length === 1 ? values[0] : [...values];
   }
   const cert = facts.clientCert;
   out['x-client-cert-verified'] = !cert.presented ? 'NONE' : cert.error === '' ? 'SUCCESS' : `FAILED:${cert.error}`;

@@ -1,13 +1,7 @@
 import { isIP } from 'node:net';
 import { createTrustStore, inspectCertificate } from '@portcullis/pki';
-import {
-  NO_CLIENT_CERT,
-  compileRuleset,
-  type ClientCertError,
-  type ClientCertFacts,
-  type Decision,
-  type RequestFacts,
-} from '@portcullis/waf';
+import { buildRequestFacts, connectionCertificate, requestCertificateFacts } from '@portcullis/facts';
+import { NO_CLIENT_CERT, compileRuleset, type ClientCertFacts, type Decision } from '@portcullis/waf';
 import type { WafAction } from './entities.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -65,35 +59,23 @@ export interface RuleTestResult {
 export function wafRuleTestService(deps: Deps) {
   const { store } = deps;
 
-  async function certificateFacts(siteId: string, host: string, request: SampleRequest): Promise<ClientCertFacts> {
+  /**
+   * The facts an edge would compute for this certificate on `host` now: the same builder
+   * (@portcullis/facts) the edge uses per connection, then revocation and expiry per request.
+   */
+  async function certificateFacts(siteId: string, host: string, request: SampleRequest, now: Date): Promise<ClientCertFacts> {
     if (request.certificatePem === undefined) {
       return request.certificate ? { ...NO_CLIENT_CERT, presented: true, error: '', ...request.certificate } : NO_CLIENT_CERT;
     }
-    const info = inspectCertificate(request.certificatePem);
+    // Parsed first so an unreadable PEM is the caller's error, not an "untrusted" fact.
+    inspectCertificate(request.certificatePem);
     const trust = await loadSiteTrust(store, siteId);
     const caIds = casForHost(trust, host);
-    const check =
-      caIds.length === 0
-        ? ({ ok: false, reason: 'untrusted' } as const)
-        : createTrustStore(caIds.map((id) => ({ id, certificate: trust.certificates.get(id)! }))).verify(
-            request.certificatePem,
-            deps.now(),
-          );
-    const revoked = check.ok && (await isRevoked(store, check.ca.id, info.serialNumber));
-    const error: ClientCertError = !check.ok ? check.reason : revoked ? 'revoked' : '';
-    return {
-      presented: true,
-      chainVerified: check.ok,
-      revoked,
-      serial: info.serialNumber,
-      fingerprintSha256: info.fingerprintSha256,
-      subjectDn: info.subject,
-      issuerDn: info.issuer,
-      issuerSki: info.authorityKeyId ?? '',
-      notBefore: Math.floor(info.notBefore.getTime() / 1000),
-      notAfter: Math.floor(info.notAfter.getTime() / 1000),
-      error,
-    };
+    const trustStore =
+      caIds.length === 0 ? undefined : createTrustStore(caIds.map((id) => ({ id, certificate: trust.certificates.get(id)! })));
+    const connection = connectionCertificate(request.certificatePem, trustStore, now);
+    const revoked = connection.caId !== undefined && (await isRevoked(store, connection.caId, connection.facts.serial));
+    return requestCertificateFacts(connection, () => revoked, Math.floor(now.getTime() / 1000));
   }
 
   return {
@@ -113,19 +95,17 @@ export function wafRuleTestService(deps: Deps) {
 
       const host = hostnameParameter(input.request.host, { wildcard: false });
       const { method, uri, headers } = checkedSample(input.request);
-      const queryAt = uri.indexOf('?');
-      const clientCert = await certificateFacts(siteId, host, input.request);
-      const facts: RequestFacts = {
+      const clientCert = await certificateFacts(siteId, host, input.request, deps.now());
+      const facts = buildRequestFacts({
         host,
         method,
-        path: queryAt < 0 ? uri : uri.slice(0, queryAt),
-        query: queryAt < 0 ? '' : uri.slice(queryAt + 1),
+        target: uri,
         userAgent: headers['user-agent']?.[0] ?? '',
-        headers,
+        headers: () => headers,
         sourceIp: input.request.ip ?? '127.0.0.1',
         tls: input.request.tls ?? true,
         clientCert,
-      };
+      });
       return { decision: compiled.ruleset.evaluate(facts), clientCert };
     },
   };

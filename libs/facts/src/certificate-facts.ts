@@ -1,13 +1,12 @@
-import type { X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ChainFailureReason, TrustStore } from '@portcullis/pki';
 import { inspectCertificate } from '@portcullis/pki';
 import { NO_CLIENT_CERT, type ClientCertFacts } from '@portcullis/waf';
 
 /**
- * What the edge learns about a connection's client certificate, once, at the end of the
- * handshake: everything but revocation, which can change while the connection lives and is
- * looked up per request (`requestCertificateFacts`). Kept on the socket, so a kept-alive
- * request costs no certificate parsing.
+ * What is known about a connection's client certificate once, at the end of the handshake (or,
+ * for the rule tester, once per sample): everything but revocation and the clock, which can
+ * change while a connection lives and are applied per request (`requestCertificateFacts`).
  */
 export interface ConnectionCertificate {
   /** The WAF facts with `revoked: false`; `error` says why the chain did not verify. */
@@ -20,22 +19,26 @@ export interface ConnectionCertificate {
 export const NO_CONNECTION_CERTIFICATE: ConnectionCertificate = Object.freeze({ facts: NO_CLIENT_CERT, caId: undefined });
 
 /**
- * Checks the peer certificate of a connection against the CAs bound to its hostname
- * (`trust`, undefined when the hostname has none) at `now`. Verification failures are facts,
- * never exceptions: a certificate that cannot even be parsed is reported `untrusted` with
- * whatever is known, so the WAF decides what happens to the request.
+ * Checks a client certificate (DER, or PEM for the tester; undefined when none was presented)
+ * against the CAs bound to its hostname (`trust`, undefined when the hostname has none) at
+ * `now`. Verification failures are facts, never exceptions: a certificate that cannot even be
+ * parsed is reported `untrusted` with its fingerprint, so the WAF decides what happens.
  */
-export function connectionCertificate(peer: X509Certificate | undefined, trust: TrustStore | undefined, now: Date): ConnectionCertificate {
-  if (!peer) return NO_CONNECTION_CERTIFICATE;
-  const fingerprintSha256 = peer.fingerprint256.replaceAll(':', '').toLowerCase();
+export function connectionCertificate(
+  certificate: Uint8Array | string | undefined,
+  trust: TrustStore | undefined,
+  now: Date,
+): ConnectionCertificate {
+  if (certificate === undefined) return NO_CONNECTION_CERTIFICATE;
   let info;
   try {
-    info = inspectCertificate(peer.raw);
+    info = inspectCertificate(certificate);
   } catch {
+    const fingerprintSha256 = typeof certificate === 'string' ? '' : createHash('sha256').update(certificate).digest('hex');
     return { facts: { ...NO_CLIENT_CERT, presented: true, fingerprintSha256, error: 'untrusted' }, caId: undefined };
   }
   const check: { ok: true; ca: { id: string } } | { ok: false; reason: ChainFailureReason } = trust
-    ? trust.verify(peer.raw, now)
+    ? trust.verify(certificate, now)
     : { ok: false, reason: 'untrusted' };
   return {
     facts: {
@@ -43,7 +46,7 @@ export function connectionCertificate(peer: X509Certificate | undefined, trust: 
       chainVerified: check.ok,
       revoked: false,
       serial: info.serialNumber,
-      fingerprintSha256,
+      fingerprintSha256: info.fingerprintSha256,
       subjectDn: info.subject,
       issuerDn: info.issuer,
       issuerSki: info.authorityKeyId ?? '',
@@ -55,24 +58,24 @@ export function connectionCertificate(peer: X509Certificate | undefined, trust: 
   };
 }
 
-/** Answers whether a CA's serial is revoked, from the edge's in-memory revocation sets. */
+/** Answers whether a CA's serial is revoked now. */
 export type RevocationLookup = (caId: string, serial: string) => boolean;
 
 /**
- * The facts of one request on a connection: the connection's facts with revocation checked
- * now, so a certificate revoked after the handshake is caught on kept-alive and resumed
- * connections; and, when `nowSeconds` is given, with expiry checked now too, so a connection
- * kept alive past the certificate's notAfter stops counting as verified. Costs one set lookup
- * and one comparison; allocates only when the answer differs from the connection's.
+ * The certificate facts of one request: the connection's facts with revocation looked up now,
+ * so a certificate revoked after the handshake is caught on kept-alive and resumed
+ * connections, and with expiry checked at `nowSeconds`, so a connection kept alive past the
+ * certificate's notAfter stops counting as verified. Costs one lookup and one comparison;
+ * allocates only when the answer differs from the connection's.
  */
 export function requestCertificateFacts(
   connection: ConnectionCertificate,
   isRevoked: RevocationLookup,
-  nowSeconds?: number,
+  nowSeconds: number,
 ): ClientCertFacts {
   const { facts, caId } = connection;
   if (caId === undefined) return facts;
   if (isRevoked(caId, facts.serial)) return { ...facts, revoked: true, error: 'revoked' };
-  if (nowSeconds !== undefined && nowSeconds > facts.notAfter) return { ...facts, chainVerified: false, error: 'expired' };
+  if (nowSeconds > facts.notAfter) return { ...facts, chainVerified: false, error: 'expired' };
   return facts;
 }
