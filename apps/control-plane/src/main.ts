@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const store = await openStore(
     config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') },
     {
-      onConnectionError: (error) => log.warn({ err: error.message }, 'redis connection lost; reconnecting'),
+      // Every failed reconnect attempt lands here; the health monitor warns once per outage.
+      onConnectionError: (error) => log.debug({ err: error.message }, 'redis connection error; reconnecting'),
     },
   );
   // Probed before anything serves, so a replica that starts cut off from its store starts unready.
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     port: config.grpcPort,
     ...(config.grpcTls ? { credentials: tlsServerCredentials(config.grpcTls) } : {}),
     log,
+    storeHealth,
   });
   const discovery = await startDiscovery({
     store,

@@ -172,7 +172,10 @@ export function storeResourceCache(options: StoreResourceCacheOptions): StoreRes
         (error: unknown) => {
           failures++;
           const backoff = Math.min(maxBackoffMs, pollMs * 2 ** failures);
-          log.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: backoff }, 'reading change records failed');
+          // Once per run of failures: a long outage would otherwise warn at every retry (the store
+          // health monitor reports the outage itself).
+          if (failures === 1)
+            log.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: backoff }, 'reading change records failed');
           schedule(backoff);
         },
       );

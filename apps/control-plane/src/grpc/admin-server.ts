@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import { adminV1 } from '@portcullis/proto';
 import type { Services } from '../domain/services.ts';
+import type { StoreHealth } from '../store/store-health.ts';
 import { rateLimiter } from '../http/rate-limit.ts';
 import { callAuthentication } from './call-authentication.ts';
 import type { ErrorLog } from './grpc-status.ts';
@@ -25,6 +26,8 @@ export interface AdminGrpcServerOptions {
   readonly rateLimit?: { perSecond: number; burst: number };
   /** Where internal failures are reported; default the console. */
   readonly log?: ErrorLog;
+  /** While it says unhealthy, calls end UNAVAILABLE `Store.Unavailable` at once, without waiting on the store. */
+  readonly storeHealth?: Pick<StoreHealth, 'state'>;
 }
 
 export interface AdminGrpcServer {
@@ -77,7 +80,7 @@ export async function startAdminGrpcServer(options: AdminGrpcServerOptions): Pro
     log,
   });
   const server = new Server({ ...serverOptions, interceptors: [authentication.interceptor] });
-  const unary = unaryHandler(authentication, log);
+  const unary = unaryHandler(authentication, log, options.storeHealth);
   const { services } = options;
   server.addService(strictDefinition(adminV1.AccountServiceService), accountService(services, unary));
   server.addService(strictDefinition(adminV1.SiteServiceService), siteService(services, unary));

@@ -68,6 +68,8 @@ export function grpcStatusOf(error: ApiError, requestId: string): StatusObject {
  */
 export function failureStatus(error: unknown, requestId: string, log: ErrorLog): StatusObject {
   const apiError = toApiError(error);
-  if (apiError.status >= 500) log.error({ err: apiError.cause ?? error, requestId }, 'gRPC admin call failed');
+  // An outage of the store is reported once by the health monitor, not once per refused call.
+  if (apiError.status >= 500 && apiError.code !== 'Store.Unavailable')
+    log.error({ err: apiError.cause ?? error, requestId }, 'gRPC admin call failed');
   return grpcStatusOf(apiError, requestId);
 }

@@ -81,7 +81,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) request.log.error({ err: apiError.cause ?? error }, 'request failed');
+    // An outage of the store is reported once by the health monitor, not once per refused request.
+    if (apiError.code === 'Store.Unavailable') request.log.debug({ err: apiError.cause ?? error }, 'request refused: store unavailable');
+    else if (apiError.status >= 500) request.log.error({ err: apiError.cause ?? error }, 'request failed');
     const body: ErrorBody = { code: apiError.code, message: apiError.message, requestId: request.id };
     if (apiError.details) body.details = { ...apiError.details };
     return reply.status(apiError.status).send(body);

@@ -20,7 +20,9 @@ export function rpcRoute(services: Services): FastifyPluginAsyncTypebox {
       schema: { hide: true },
       errorHandler: (error, request, reply) => {
         const apiError = toApiError(error);
-        if (apiError.status >= 500) request.log.error({ err: apiError.cause ?? error }, 'rpc request failed');
+        if (apiError.code === 'Store.Unavailable')
+          request.log.debug({ err: apiError.cause ?? error }, 'rpc request refused: store unavailable');
+        else if (apiError.status >= 500) request.log.error({ err: apiError.cause ?? error }, 'rpc request failed');
         return reply.status(apiError.status).send({ RequestId: request.id, Code: apiError.code, Message: apiError.message });
       },
       handler: async (request) => {
