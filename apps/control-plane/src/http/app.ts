@@ -62,6 +62,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // API answers hold account data and once-shown secrets: no cache may keep them.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   // Only JSON and forms are accepted (Payload.UnsupportedMediaType otherwise). JSON is
   // fastify's parser (prototype poisoning refused) behind a check for repeated keys.

@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../store/store-unavailable-error.ts';
 /** How long a caller told `Store.Unavailable` should wait: about two store probes. */
 export const storeRetryAfterSeconds = 2;
 
-/** Routes that answer without the store: liveness, readiness, the API description. */
+/** Routes that answer without the store: liveness, readiness, the API description (and, by prefix, its UI and the console's files). */
 const storeFreeRoutes = new Set(['/healthz', '/readyz', '/openapi.json']);
 
 /**
@@ -20,7 +20,7 @@ export function guardStoreHealth(app: FastifyInstance, health: StoreHealth | und
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url;
       // No route: the not-found handler answers, store or not.
-      if (route === undefined || storeFreeRoutes.has(route) || route.startsWith('/docs')) return;
+      if (route === undefined || storeFreeRoutes.has(route) || route.startsWith('/docs') || route.startsWith('/console')) return;
       const state = health.state;
       if (!state.healthy) throw new StoreUnavailableError(`store health: ${state.reason}`);
     });
