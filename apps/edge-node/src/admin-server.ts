@@ -3,14 +3,26 @@ import type net from 'node:net';
 import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
 import type { ConfigStore, Readiness } from './config-store.ts';
 import type { DeltaStreamStatus } from './delta-stream.ts';
+import type { WorkerStatus } from './workers/worker-pool.ts';
+
+/**
+ * The node's readiness: the store's (config-store.ts `Readiness`), and with worker processes
+ * also `workers-behind` while a worker is missing (being restarted) or does not serve the
+ * current configuration yet.
+ */
+export interface NodeReadiness {
+  readonly ready: boolean;
+  readonly status: Readiness['status'] | 'workers-behind';
+  readonly reason: string;
+}
 
 /** What /status reports. */
 export interface EdgeStatus {
   readonly nodeId: string;
   /** A complete, intact configuration is served (from the control plane or last-known-good): /readyz. */
   readonly ready: boolean;
-  /** The store's readiness code (config-store.ts `Readiness`): `ready`, `waiting-for-control-plane`, … */
-  readonly readiness: Readiness['status'];
+  /** The readiness code (`NodeReadiness`): `ready`, `waiting-for-control-plane`, `workers-behind`, … */
+  readonly readiness: NodeReadiness['status'];
   /** Why not, when not ready. */
   readonly notReadyReason: string | undefined;
   readonly generation: number | undefined;
@@ -24,6 +36,8 @@ export interface EdgeStatus {
   readonly revisionLag: number | undefined;
   readonly resources: { readonly [T in ResourceType]: { readonly count: number; readonly versions: Record<string, string> } };
   readonly streams: readonly DeltaStreamStatus[];
+  /** The serving processes: this one (one worker) or each worker process, with its counters. */
+  readonly workers: readonly WorkerStatus[];
 }
 
 /** What the admin server reads. */
@@ -32,6 +46,24 @@ export interface AdminSources {
   readonly store: ConfigStore;
   streams(): readonly DeltaStreamStatus[];
   loadedFrom(): EdgeStatus['loadedFrom'];
+  workers(): readonly WorkerStatus[];
+  /** With worker processes: every worker is up and serves the current configuration. */
+  workersServe?(): boolean;
+}
+
+/** The store's readiness, held back while workers do not all serve the current configuration. */
+export function nodeReadiness(sources: AdminSources): NodeReadiness {
+  const { ready, status, reason } = sources.store.readiness;
+  if (!ready || !sources.workersServe || sources.workersServe()) return { ready, status, reason };
+  const behind = sources
+    .workers()
+    .filter((w) => !w.listening || w.generation !== sources.store.current?.generation)
+    .map((w) => w.index);
+  return {
+    ready: false,
+    status: 'workers-behind',
+    reason: `worker(s) ${behind.join(', ')} do not serve generation ${sources.store.current?.generation} yet`,
+  };
 }
 
 /** The status document from its sources. */
@@ -44,7 +76,7 @@ export function edgeStatus(sources: AdminSources): EdgeStatus {
       return [type, { count: Object.keys(versions).length, versions }];
     }),
   ) as unknown as EdgeStatus['resources'];
-  const readiness = store.readiness;
+  const readiness = nodeReadiness(sources);
   return {
     nodeId: sources.nodeId,
     ready: readiness.ready,
@@ -57,6 +89,7 @@ export function edgeStatus(sources: AdminSources): EdgeStatus {
     revisionLag: largest(streams.map((s) => s.revisionLag)),
     resources,
     streams,
+    workers: sources.workers(),
   };
 }
 
@@ -69,14 +102,15 @@ function largest(values: readonly (number | undefined)[]): number | undefined {
  * The admin listener (bind it to loopback or a private network), for orchestrators, load
  * balancers and operators:
  * - `GET /healthz`: liveness. 200 `ok` whenever the process answers at all.
- * - `GET /readyz`: readiness (the config store's). 200 `{"ready":true}` while a complete,
+ * - `GET /readyz`: readiness (the config store's, and every worker's: `nodeReadiness`). 200 `{"ready":true}` while a complete,
  *   intact configuration is served; 503 `{"ready":false,"status":…,"reason":…}` before one
  *   is, or while it is not (`status` is a stable code, see `Readiness`). An edge that
  *   lost its control plane but serves its last configuration stays ready (static stability);
  *   /status shows how old that configuration is.
  * - `GET /status`: the status document (JSON): node id, versions held per type, per stream
  *   the revision applied, the last heartbeat's revision, configuration age and lag, last ACK
- *   and NACK, and whether it is connected.
+ *   and NACK, and whether it is connected; per serving process (worker) its pid, the
+ *   generation it serves, open connections, requests served and access-log counters.
  * Nothing secret is in any of them.
  */
 export async function startAdminServer(sources: AdminSources, host: string, port: number): Promise<http.Server> {
@@ -85,7 +119,7 @@ export async function startAdminServer(sources: AdminSources, host: string, port
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'method not allowed\n');
     if (path === '/healthz') return reply(res, 200, 'text/plain', 'ok\n');
     if (path === '/readyz') {
-      const { ready, status, reason } = sources.store.readiness;
+      const { ready, status, reason } = nodeReadiness(sources);
       return reply(res, ready ? 200 : 503, 'application/json', `${JSON.stringify(ready ? { ready } : { ready, status, reason })}\n`);
     }
     if (path === '/status') return reply(res, 200, 'application/json', `${JSON.stringify(edgeStatus(sources), null, 2)}\n`);

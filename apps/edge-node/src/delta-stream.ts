@@ -66,7 +66,18 @@ export interface DeltaStreamOptions {
   readonly clock?: StreamClock;
   /** Called after every message received and whenever `connected` changes. */
   readonly onChange?: () => void;
+  /**
+   * Called after each response is handed to the store, before it is answered: the answer waits
+   * for it. `ok: false` NACKs the response whole (code `Edge.WorkersNotSwapped`, naming every
+   * resource in it) with `reason` as the message. Used by an edge with worker processes: the
+   * node answers only once every worker serves the new snapshot (workers/worker-pool.ts).
+   * Unset: the answer is sent at once.
+   */
+  readonly confirm?: () => Promise<ConfirmOutcome>;
 }
+
+/** Whether every process serving for the node has swapped in the configuration just applied. */
+export type ConfirmOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export interface DeltaStream {
   status(): DeltaStreamStatus;
@@ -157,12 +168,25 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
     };
   };
 
-  const answer = (current: DeltaCall, response: edgeV1.DeltaResourcesResponse) => {
+  const answer = (current: DeltaCall, response: edgeV1.DeltaResourcesResponse, isOpen: () => boolean) => {
     const rejected: readonly ConfigError[] =
       response.typeUrl === typeUrl ? store.apply(type, response.resources, response.removedResources).rejected : [];
+    if (!options.confirm) return reply(current, response, rejected, undefined);
+    void options.confirm().then((outcome) => {
+      // A call that ended meanwhile is not answered: the next one sends the versions held.
+      if (isOpen()) reply(current, response, rejected, outcome.ok ? undefined : outcome.reason);
+    });
+  };
+
+  const reply = (
+    current: DeltaCall,
+    response: edgeV1.DeltaResourcesResponse,
+    rejected: readonly ConfigError[],
+    notSwapped: string | undefined,
+  ) => {
     const wrongType = response.typeUrl !== typeUrl;
     const at = new Date(clock.now()).toISOString();
-    if (!wrongType && rejected.length === 0) {
+    if (!wrongType && rejected.length === 0 && notSwapped === undefined) {
       status = { ...status, systemVersion: response.systemVersion, lastAck: { nonce: response.nonce, at } };
       current.write(request({ responseNonce: response.nonce }));
       log.debug(
@@ -174,14 +198,20 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
     const codes = new Set(rejected.map((error) => error.code));
     const errorDetail: edgeV1.ErrorDetail = wrongType
       ? { code: 'Resource.Invalid', message: `this stream carries ${typeUrl}, not ${response.typeUrl}`, resourceNames: [] }
-      : {
-          code: codes.size === 1 ? [...codes][0]! : 'Resource.Invalid',
-          message: rejected
-            .map((error) => error.message)
-            .join('; ')
-            .slice(0, maxNackMessage),
-          resourceNames: rejected.map((error) => error.resourceName),
-        };
+      : notSwapped !== undefined
+        ? {
+            code: 'Edge.WorkersNotSwapped',
+            message: notSwapped.slice(0, maxNackMessage),
+            resourceNames: response.resources.map((resource) => resource.name),
+          }
+        : {
+            code: codes.size === 1 ? [...codes][0]! : 'Resource.Invalid',
+            message: rejected
+              .map((error) => error.message)
+              .join('; ')
+              .slice(0, maxNackMessage),
+            resourceNames: rejected.map((error) => error.resourceName),
+          };
     status = { ...status, lastNack: { nonce: response.nonce, at, ...errorDetail } };
     current.write(request({ responseNonce: response.nonce, errorDetail }));
     log.warn(
@@ -244,7 +274,7 @@ export function startDeltaStream(options: DeltaStreamOptions): DeltaStream {
       status = { ...status, heardAt: new Date(lastHeard).toISOString() };
       attempt = 0;
       if (response.heartbeat) heartbeat(response);
-      else answer(current, response);
+      else answer(current, response, () => !closed && !stopped);
       setConnected(true);
     });
     current.on('error', (error) => giveUp(error.message, false));

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import { resourceTypeOrder } from '@portcullis/config';
+import { loggerAccessLog, type AccessLog, type AccessLogMode } from './access-log.ts';
 import { edgeStatus, portOf, startAdminServer, type EdgeStatus } from './admin-server.ts';
 import { createConfigStore, type ConfigStore } from './config-store.ts';
 import { controlPlaneLink } from './control-plane-link.ts';
@@ -10,11 +10,12 @@ import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
 import type { DeltaTransport } from './delta-transport.ts';
 import type { EdgeLogger } from './edge-logger.ts';
 import { lastKnownGoodFile, lastKnownGoodWriter, restoreLastKnownGood } from './last-known-good.ts';
-import { createOriginProxy, type OriginTimeouts } from './origin-proxy.ts';
+import type { OriginTimeouts } from './origin-proxy.ts';
 import type { BackoffPolicy } from './reconnect-backoff.ts';
-import { createRequestHandler } from './request-handler.ts';
+import { createRequestIds } from './request-ids.ts';
 import type { ServingLimits } from './serving-limits.ts';
-import { createTlsFront } from './tls-front.ts';
+import { startServingSide, type ServingSide } from './workers/serving-side.ts';
+import { startWorkerPool, type WorkerEntry, type WorkerPool, type WorkerStatus } from './workers/worker-pool.ts';
 
 export interface EdgeNodeOptions {
   readonly nodeId: string;
@@ -36,6 +37,23 @@ export interface EdgeNodeOptions {
   readonly keepAliveTimeoutMs?: number;
   /** Client connection deadlines and cap (serving-limits.ts); unset ones keep their defaults. */
   readonly servingLimits?: Partial<ServingLimits>;
+  /**
+   * Serving processes. 1 (the default): this process serves too (the TLS front and request
+   * handler run here). More: that many worker processes (workers/worker-pool.ts) serve on the
+   * shared port and this process holds the control side only.
+   */
+  readonly workers?: number;
+  /** Where the line per request goes in this process (one worker); default the logger. */
+  readonly accessLog?: AccessLog;
+  /** The workers' logging: pino level and access log mode (workers > 1). Default `info`, `full`. */
+  readonly workerLogging?: {
+    readonly logLevel: string;
+    readonly accessLog: { readonly mode: AccessLogMode; readonly sampleEvery: number };
+  };
+  /** How long workers have to swap a configuration in before they are restarted (default 3 s). */
+  readonly swapTimeoutMs?: number;
+  /** What a worker process runs (default: this program with `edge-worker`; tests name worker-main.ts). */
+  readonly workerEntry?: WorkerEntry;
 }
 
 export interface EdgeNode {
@@ -43,8 +61,15 @@ export interface EdgeNode {
   readonly adminPort: number;
   readonly store: ConfigStore;
   status(): EdgeStatus;
+  /** The serving processes (this one, or each worker). */
+  workers(): WorkerStatus[];
   /** Resolves when last-known-good writes scheduled so far are on disk. */
   flushLastKnownGood(): Promise<void>;
+  /**
+   * SIGTERM: stops the streams and accepting, lets requests in progress finish for up to
+   * `graceMs` (workers: each drains, then exits), then closes the rest like `close`.
+   */
+  drain(graceMs: number): Promise<void>;
   /** Stops streams, listeners and connections; waits for the last last-known-good write. */
   close(): Promise<void>;
 }
@@ -54,6 +79,12 @@ export interface EdgeNode {
  * edge restarted while the control plane is down still serves), then listens (HTTPS front and
  * admin) and opens one delta stream per resource type. Every swap is persisted as the new
  * last-known-good. Configuration and serving meet only in the store's `current` snapshot.
+ *
+ * Two sides: the control side (store, streams, last-known-good, admin) runs here, always; the
+ * serving side (workers/serving-side.ts `startServingSide`) runs here too with one worker, or
+ * in each worker process, fed with the resources over IPC. With workers, a response is
+ * answered only once every worker serves it (`WorkerPool.settled`) and /readyz is ready only
+ * while every worker serves the current configuration.
  */
 export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode> {
   const { log } = options;
@@ -78,28 +109,50 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     writer.schedule();
   });
 
-  const proxy = createOriginProxy({
-    ...(options.originTimeouts ? { timeouts: options.originTimeouts } : {}),
+  const common = {
+    ...(options.originTimeouts ? { originTimeouts: options.originTimeouts } : {}),
     ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
-  });
-  const httpServer = http.createServer(
-    // The idle deadline (connection-deadlines.ts) is what closes idle connections; Node's
-    // keep-alive timeout matches it so the `Keep-Alive: timeout=` clients see says the same.
-    {
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? options.servingLimits?.idleMs ?? 30_000,
-      headersTimeout: 20_000,
-      requestTimeout: 120_000,
-      maxHeaderSize: 32 * 1024,
-    },
-    createRequestHandler({ snapshot: () => store.current, proxy, log }),
-  );
-  const front = createTlsFront({
-    snapshot: () => store.current,
-    onTlsSocket: (socket) => httpServer.emit('connection', socket),
-    log,
-    ...(options.servingLimits ? { limits: options.servingLimits } : {}),
-  });
-  await listen(front, options.httpsPort, options.httpsHost);
+    ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
+    ...(options.servingLimits ? { servingLimits: options.servingLimits } : {}),
+  };
+  const workerCount = options.workers ?? 1;
+  let pool: WorkerPool | undefined;
+  let local: ServingSide | undefined;
+  if (workerCount > 1) {
+    pool = await startWorkerPool({
+      count: workerCount,
+      port: options.httpsPort,
+      settings: {
+        host: options.httpsHost,
+        ...(options.workerLogging ?? { logLevel: 'info', accessLog: { mode: 'full', sampleEvery: 1 } }),
+        ...common,
+      },
+      log,
+      current: () => (store.current ? { generation: store.current.generation, held: store.held() } : undefined),
+      ...(options.swapTimeoutMs !== undefined ? { swapTimeoutMs: options.swapTimeoutMs } : {}),
+      ...(options.workerEntry ? { entry: options.workerEntry } : {}),
+    });
+    const workers = pool;
+    store.onSwap((snapshot) => workers.publish(snapshot.generation, store.held()));
+  } else {
+    local = await startServingSide({
+      host: options.httpsHost,
+      port: options.httpsPort,
+      reusePort: false,
+      snapshot: () => store.current,
+      log,
+      accessLog: options.accessLog ?? loggerAccessLog(log),
+      requestId: createRequestIds(),
+      ...common,
+    });
+  }
+  const httpsPort = pool ? pool.port : local!.port;
+  const workers = (): WorkerStatus[] => {
+    if (pool) return pool.statuses();
+    const stats = local!.stats();
+    const generation = store.current?.generation;
+    return [{ index: 0, pid: process.pid, listening: true, generation, restarts: 0, ...stats, accessLog: undefined }];
+  };
 
   const link = controlPlaneLink(log, () => streams.map((s) => s.status()));
   const streams: DeltaStream[] = options.transport
@@ -111,6 +164,9 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
           store,
           log,
           onChange: () => link.update(),
+          ...(pool
+            ? { confirm: () => (store.current ? pool!.settled(store.current.generation) : Promise.resolve({ ok: true as const })) }
+            : {}),
           ...(options.backoff ? { backoff: options.backoff } : {}),
         }),
       )
@@ -120,41 +176,40 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     store,
     streams: () => streams.map((s) => s.status()),
     loadedFrom: () => loadedFrom,
+    workers,
+    ...(pool ? { workersServe: () => pool!.serving(store.current?.generation) } : {}),
   };
   const admin = await startAdminServer(sources, options.adminHost, options.adminPort);
   log.info(
-    { nodeId: options.nodeId, https: `${options.httpsHost}:${portOf(front)}`, admin: `${options.adminHost}:${portOf(admin)}` },
+    {
+      nodeId: options.nodeId,
+      https: `${options.httpsHost}:${httpsPort}`,
+      admin: `${options.adminHost}:${portOf(admin)}`,
+      workers: workerCount,
+    },
     'edge node listening',
   );
 
+  const stop = async (graceMs: number) => {
+    link.stop();
+    for (const stream of streams) stream.stop();
+    options.transport?.close();
+    const adminClosed = closeServer(admin);
+    admin.closeAllConnections();
+    await (pool ? pool.drain(graceMs) : graceMs > 0 ? local!.drain(graceMs) : local!.close());
+    await adminClosed;
+    await writer.flush();
+  };
   return {
-    httpsPort: portOf(front),
+    httpsPort,
     adminPort: portOf(admin),
     store,
     status: () => edgeStatus(sources),
+    workers,
     flushLastKnownGood: () => writer.flush(),
-    async close() {
-      link.stop();
-      for (const stream of streams) stream.stop();
-      options.transport?.close();
-      const closed = Promise.all([closeServer(front), closeServer(admin)]);
-      httpServer.closeAllConnections();
-      admin.closeAllConnections();
-      proxy.close();
-      await closed;
-      await writer.flush();
-    },
+    drain: (graceMs) => stop(graceMs),
+    close: () => stop(0),
   };
-}
-
-function listen(server: net.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(server: net.Server): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AccessLogMode } from './access-log.ts';
 import { servingLimitsFromEnv, type ServingLimits } from './serving-limits.ts';
 
 /** The edge's settings, read once at start from the environment. */
@@ -26,6 +27,12 @@ export interface EdgeSettings {
   readonly originCaPems: readonly string[] | undefined;
   /** Client connection deadlines and cap (`PORTCULLIS_EDGE_*_TIMEOUT_MS`, `…_MAX_CONNECTIONS`, see serving-limits.ts). */
   readonly servingLimits: ServingLimits;
+  /** Serving processes (`PORTCULLIS_EDGE_WORKERS`, default one per available core); 1 serves in the primary. */
+  readonly workers: number;
+  /** How long SIGTERM lets requests in progress finish (`PORTCULLIS_EDGE_DRAIN_MS`, default 10 s). */
+  readonly drainMs: number;
+  /** `PORTCULLIS_ACCESS_LOG` (`full`, `sampled`, `off`) and `PORTCULLIS_ACCESS_LOG_SAMPLE` (N of 1 in N, default 100). */
+  readonly accessLog: { readonly mode: AccessLogMode; readonly sampleEvery: number };
 }
 
 export class EdgeSettingsError extends Error {
@@ -63,6 +70,9 @@ export function loadEdgeSettings(env: NodeJS.ProcessEnv = process.env): EdgeSett
   const originCaFile = env['PORTCULLIS_ORIGIN_CA_FILE'] || undefined;
   const servingLimits = servingLimitsFromEnv(env);
   if (!servingLimits.ok) throw new EdgeSettingsError(servingLimits.reason);
+  const accessLogMode = env['PORTCULLIS_ACCESS_LOG'] || 'full';
+  if (accessLogMode !== 'full' && accessLogMode !== 'sampled' && accessLogMode !== 'off')
+    throw new EdgeSettingsError('PORTCULLIS_ACCESS_LOG must be full, sampled or off');
   return {
     httpsHost: env['PORTCULLIS_EDGE_HTTPS_HOST'] || '127.0.0.1',
     httpsPort: port(env, 'PORTCULLIS_EDGE_HTTPS_PORT', 8443),
@@ -78,6 +88,9 @@ export function loadEdgeSettings(env: NodeJS.ProcessEnv = process.env): EdgeSett
     logLevel: env['PORTCULLIS_LOG_LEVEL'] || 'info',
     originCaPems: originCaFile ? [readSetting(originCaFile, 'PORTCULLIS_ORIGIN_CA_FILE')] : undefined,
     servingLimits: servingLimits.limits,
+    workers: positive(env, 'PORTCULLIS_EDGE_WORKERS', os.availableParallelism(), 256),
+    drainMs: positive(env, 'PORTCULLIS_EDGE_DRAIN_MS', 10_000, 3_600_000),
+    accessLog: { mode: accessLogMode, sampleEvery: positive(env, 'PORTCULLIS_ACCESS_LOG_SAMPLE', 100, 1_000_000) },
   };
 }
 
@@ -96,6 +109,14 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (!text) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new EdgeSettingsError(`${name} must be a port number`);
+  return value;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const text = env[name];
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) throw new EdgeSettingsError(`${name} must be an integer from 1 to ${max}`);
   return value;
 }
 

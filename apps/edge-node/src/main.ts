@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { createBufferedAccessLog } from './access-log.ts';
 import { createEdgeLogger } from './edge-logger.ts';
 import { startDemoOrigin } from './demo-origin.ts';
 import { startEdgeNode } from './edge-node.ts';
@@ -13,7 +14,8 @@ import { readNodeIdentity } from './node-identity.ts';
  * join token on first start), then the edge itself fed by the control plane's discovery
  * stream. Without a usable identity an edge that has a last-known-good configuration still
  * serves it (and says why it cannot connect); one that has none exits. Stops cleanly on
- * SIGINT/SIGTERM. `main.mjs demo-origin` runs the demo origin instead (compose).
+ * SIGINT/SIGTERM: stops accepting, lets requests in progress finish (up to
+ * PORTCULLIS_EDGE_DRAIN_MS; with workers, each drains and exits), then exits 0. `main.mjs demo-origin` runs the demo origin instead (compose).
  */
 async function main(): Promise<void> {
   if (process.argv[2] === 'demo-origin') {
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
   }
   const settings = loadEdgeSettings();
   const log = createEdgeLogger(settings.logLevel);
+  // With one worker this process serves: its access log (stdout, written off the event loop).
+  const accessLog = createBufferedAccessLog(settings.accessLog);
   const onDisk = await readNodeIdentity(settings.stateDir, undefined).catch(() => undefined);
   const nodeId = settings.nodeId ?? onDisk?.nodeId ?? defaultNodeId();
   let transport;
@@ -50,26 +54,33 @@ async function main(): Promise<void> {
     log,
     ...(settings.originCaPems ? { originCaPems: settings.originCaPems } : {}),
     servingLimits: settings.servingLimits,
+    workers: settings.workers,
+    accessLog,
+    workerLogging: { logLevel: settings.logLevel, accessLog: settings.accessLog },
   });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping');
-    await edge.close();
+    log.info({ signal, drainMs: settings.drainMs }, 'stopping');
+    await edge.drain(settings.drainMs);
+    await accessLog.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  console.error(
-    error instanceof EdgeSettingsError
-      ? `configuration error: ${error.message}`
-      : error instanceof Error
-        ? `edge node: ${error.name}: ${error.message}`
-        : error,
-  );
-  process.exit(1);
-});
+// The worker pool forks this same entry (source or bundle) with `edge-worker`.
+if (process.argv[2] === 'edge-worker') void import('./workers/worker-main.ts');
+else
+  main().catch((error: unknown) => {
+    console.error(
+      error instanceof EdgeSettingsError
+        ? `configuration error: ${error.message}`
+        : error instanceof Error
+          ? `edge node: ${error.name}: ${error.message}`
+          : error,
+    );
+    process.exit(1);
+  });

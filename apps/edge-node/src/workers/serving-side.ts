@@ -1,0 +1,149 @@
+import http from 'node:http';
+import type net from 'node:net';
+import type { AccessLog } from '../access-log.ts';
+import type { ConfigSnapshot } from '../config-snapshot.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
+import { createOriginProxy, type OriginTimeouts } from '../origin-proxy.ts';
+import { createRequestHandler } from '../request-handler.ts';
+import type { ServingLimits } from '../serving-limits.ts';
+import { createTlsFront } from '../tls-front.ts';
+
+/**
+ * What the serving side needs: where to listen, the snapshot to serve with, where its logs go.
+ * This and `ServingSide` are the whole interface between the control side (config stream,
+ * store, last-known-good, admin: the primary process) and the request path (a worker, or the
+ * one process when there are no workers): a new request path plugs in by implementing
+ * `startServingSide` again.
+ */
+export interface ServingOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** SO_REUSEPORT: several worker processes listen on one port, the kernel spreads connections. */
+  readonly reusePort: boolean;
+  /** The snapshot to serve with now (read per handshake and per request). */
+  snapshot(): ConfigSnapshot | undefined;
+  readonly log: EdgeLogger;
+  readonly accessLog: AccessLog;
+  /** Request ids (request-ids.ts). */
+  readonly requestId: () => string;
+  readonly originTimeouts?: OriginTimeouts;
+  /** Extra CAs trusted for https origins. */
+  readonly originCaPems?: readonly string[];
+  /** How long an idle kept-alive client connection stays open. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Client connection deadlines and cap; unset ones keep their defaults. */
+  readonly servingLimits?: Partial<ServingLimits>;
+}
+
+/** Counters for /status. */
+export interface ServingStats {
+  readonly openConnections: number;
+  readonly requestsServed: number;
+  readonly requestsInFlight: number;
+}
+
+export interface ServingSide {
+  /** The port listened on. */
+  readonly port: number;
+  stats(): ServingStats;
+  /**
+   * Stops accepting, closes idle connections, lets requests in progress finish (their
+   * connections close after the response) for up to `graceMs`, then closes whatever is left.
+   * Resolves when no connection is open.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** Closes the listener and every connection at once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on the TLS port and serves: the TLS front (tls-front.ts) hands each TLS socket to a
+ * node:http server running the request handler, which proxies to origins.
+ */
+export async function startServingSide(options: ServingOptions): Promise<ServingSide> {
+  const { log } = options;
+  const proxy = createOriginProxy({
+    ...(options.originTimeouts ? { timeouts: options.originTimeouts } : {}),
+    ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
+  });
+  const handler = createRequestHandler({
+    snapshot: options.snapshot,
+    proxy,
+    log,
+    accessLog: options.accessLog,
+    requestId: options.requestId,
+  });
+  let requestsServed = 0;
+  let requestsInFlight = 0;
+  let openConnections = 0;
+  let draining = false;
+  const httpServer = http.createServer(
+    // The idle deadline (connection-deadlines.ts) is what closes idle connections; Node's
+    // keep-alive timeout matches it so the `Keep-Alive: timeout=` clients see says the same.
+    {
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? options.servingLimits?.idleMs ?? 30_000,
+      headersTimeout: 20_000,
+      requestTimeout: 120_000,
+      maxHeaderSize: 32 * 1024,
+    },
+    (req, res) => {
+      requestsInFlight += 1;
+      res.once('close', () => {
+        requestsInFlight -= 1;
+        requestsServed += 1;
+      });
+      // While draining, each response is the connection's last.
+      if (draining) res.shouldKeepAlive = false;
+      handler(req, res);
+    },
+  );
+  const front = createTlsFront({
+    snapshot: options.snapshot,
+    onTlsSocket: (socket) => {
+      openConnections += 1;
+      socket.once('close', () => (openConnections -= 1));
+      httpServer.emit('connection', socket);
+    },
+    log,
+    ...(options.servingLimits ? { limits: options.servingLimits } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen({ port: options.port, host: options.host, reusePort: options.reusePort }, () => {
+      front.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (front.address() as net.AddressInfo).port;
+  const closeListener = new Promise<void>((resolve) => front.once('close', () => resolve()));
+  const stopListening = () => {
+    if (front.listening) front.close();
+    return closeListener;
+  };
+
+  return {
+    port,
+    stats: () => ({ openConnections, requestsServed, requestsInFlight }),
+    async drain(graceMs) {
+      draining = true;
+      const closed = stopListening();
+      httpServer.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      // Bounded by graceMs: connections that went idle after their last response close here.
+      while (openConnections > 0 && Date.now() < deadline) {
+        httpServer.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      httpServer.closeAllConnections();
+      proxy.close();
+      await closed;
+    },
+    async close() {
+      const closed = stopListening();
+      httpServer.closeAllConnections();
+      proxy.close();
+      await closed;
+    },
+  };
+}
