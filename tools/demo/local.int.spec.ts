@@ -168,7 +168,23 @@ describe('npm start (the local demo)', () => {
     });
     expect(listing).toContain('demo-device');
 
+    // A WAF rule with the `log` action shows in the access log (it did nowhere at level warn).
     const apiKey = readFileSync(path.join(dir, 'demo', 'api-key'), 'utf8');
+    const siteId = cliArgs[cliArgs.indexOf('--site') + 1]!;
+    const created = await fetch(`http://127.0.0.1:${http}/v1/sites/${siteId}/waf-rules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey.trim()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'log the probe path', expression: 'http.request.uri.path eq "/logged"', action: { type: 'log' } }),
+    });
+    expect(created.status).toBe(201);
+    const ruleId = ((await created.json()) as { rule: { id: string } }).rule.id;
+    const probe = withCert.replace(/\/$/, '/logged');
+    const loggedLine = await eventually('the log rule in the access log', () => {
+      expect(runCurl(probe)).toBe(200);
+      return logLines('access').find((line) => line['path'] === '/logged' && (line['logged'] as string[] | undefined)?.includes(ruleId));
+    });
+    expect(loggedLine['status']).toBe(200);
+
     expect(await stop(first)).toBe(0);
 
     // Again from the same data, under other ports: the demo site follows the origin's new port.
