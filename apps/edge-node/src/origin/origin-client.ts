@@ -79,8 +79,8 @@ export function createOriginClient(options: OriginClientOptions = {}): OriginCli
       return exchange;
     },
     connections() {
-      const out = new Map<string, { busy: number; idle: number }>();
-      for (const [key, pool] of pools) out.set(key, { busy: pool.all.size - pool.idle, idle: pool.idle });
+      const out = new Map<string, { busy: number; idle: number; opened: number }>();
+      for (const [key, pool] of pools) out.set(key, { busy: pool.all.size - pool.idle, idle: pool.idle, opened: pool.opened });
       return out;
     },
     close() {

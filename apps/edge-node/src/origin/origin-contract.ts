@@ -81,8 +81,8 @@ export interface OriginClient {
    * other requests are not. Failures reach `sink.onError` with a closed code (`OriginError`).
    */
   request(origin: URL, head: OriginRequestHead, body: BodySource | null, sink: ResponseSink): OriginExchange;
-  /** Pooled connections now: busy and idle, per origin (`scheme://host:port`), for tests and metrics. */
-  connections(): Map<string, { busy: number; idle: number }>;
+  /** Per origin (`scheme:` + `//host:port`): connections busy and idle now, and opened in all, for tests and metrics. */
+  connections(): Map<string, { busy: number; idle: number; opened: number }>;
   /** Destroys every connection; requests in progress fail (`reset`). The client is not usable after. */
   close(): void;
 }

@@ -35,6 +35,8 @@ export class OriginPool {
   readonly #waiting: Exchange[] = [];
   /** Every connection open or opening, busy or idle. */
   readonly all = new Set<OriginConnection>();
+  /** Connections opened since the pool was made. */
+  opened = 0;
 
   constructor(address: OriginAddress, timeouts: OriginTimeouts, limits: PoolLimits) {
     this.#address = address;
@@ -114,6 +116,7 @@ export class OriginPool {
         })
       : net.connect({ host, port });
     socket.setNoDelay(true);
+    this.opened++;
     this.all.add(new OriginConnection(this, socket, exchange, secure));
   }
 }
