@@ -200,10 +200,13 @@ describe('npm start (the local demo)', () => {
     expect(runCurl(withCertAgain)).toBe(200);
 
     // Static stability: the control plane dies; the edge keeps serving, and the launcher says so.
+    // The printed pid is the control plane's (checked with ps), so `kill` as printed stops it alone.
+    const printedPid = Number(/stop the control plane alone \(kill (\d+)\)/.exec(second.output())?.[1]);
     const controlPlane = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(second.child.pid)], { encoding: 'utf8' })
       .split('\n')
       .find((line) => line.includes('apps/control-plane/src/main.ts'));
-    process.kill(Number(controlPlane!.trim().split(/\s+/)[0]), 'SIGKILL');
+    expect(Number(controlPlane!.trim().split(/\s+/)[0])).toBe(printedPid);
+    process.kill(printedPid, 'SIGKILL');
     await second.waitFor('demo: the control plane exited (signal SIGKILL');
     expect(second.output()).toContain('the edge and the demo origin keep running');
     await eventually('the edge to report the control plane lost', async () => {

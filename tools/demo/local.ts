@@ -76,7 +76,7 @@ process.on('SIGTERM', () => stopAll(0));
  * the demo stops, except the control plane once the demo runs: that is the point where static
  * stability can be seen, so the launcher explains it instead.
  */
-function start(name: string, file: string, args: string[], env: Record<string, string>): void {
+function start(name: string, file: string, args: string[], env: Record<string, string>): ChildProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PORTCULLIS_')));
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -99,6 +99,7 @@ demo: the curl commands above still work; API calls and configuration changes do
     stopAll(1);
   });
   children.push(child);
+  return child;
 }
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
@@ -243,7 +244,7 @@ function demoSiteStatus(): Promise<number> {
 step(
   `starting the control plane (HTTP ${ports.http}, gRPC ${ports.grpc}, discovery ${ports.discovery}) and the demo origin (${ports.origin})`,
 );
-start('control plane', 'control-plane', ['apps/control-plane/src/main.ts'], {
+const controlPlane = start('control plane', 'control-plane', ['apps/control-plane/src/main.ts'], {
   PORTCULLIS_DATA_DIR: path.join(dataDir, 'control-plane'),
   PORTCULLIS_HTTP_PORT: String(ports.http),
   PORTCULLIS_GRPC_PORT: String(ports.grpc),
@@ -306,4 +307,6 @@ Try the demo site (api.${zone} needs a client certificate from the account CA):
 
 The command line, as the demo account (profile ${rel(profile ?? demoFile('profile.json'))}${profile ? '' : '; your default profile points elsewhere and was left alone'}):
   ${cli} certs list --site ${siteId}
+
+Static stability: stop the control plane alone (kill ${controlPlane.pid}) and the edge keeps serving.
 demo ready`);
