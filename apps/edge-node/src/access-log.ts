@@ -122,8 +122,10 @@ export function createBufferedAccessLog(options: BufferedAccessLogOptions): Buff
   const write = options.write ?? fs.write;
   const batchBytes = isFile(fd) ? 64 * 1024 : pipeBuf;
   const every = Math.max(1, Math.floor(options.sampleEvery));
+  // Lines waiting are waiting[head…]; the consumed front is cut off now and then, not per batch.
   let waiting: string[] = [];
   let sizes: number[] = [];
+  let head = 0;
   let waitingBytes = 0;
   let writing = false;
   let timer: NodeJS.Timeout | undefined;
@@ -134,7 +136,7 @@ export function createBufferedAccessLog(options: BufferedAccessLogOptions): Buff
   let idle: (() => void)[] = [];
 
   const settleIfIdle = () => {
-    if (writing || waiting.length > 0) return;
+    if (writing || head < waiting.length) return;
     const resolvers = idle;
     idle = [];
     for (const resolve of resolvers) resolve();
@@ -157,18 +159,27 @@ export function createBufferedAccessLog(options: BufferedAccessLogOptions): Buff
   const pump = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (writing || waiting.length === 0) return settleIfIdle();
+    if (writing || head === waiting.length) return settleIfIdle();
     let bytes = 0;
-    let taken = 0;
-    while (taken < waiting.length) {
-      const size = sizes[taken]!;
-      if (taken > 0 && bytes + size > batchBytes) break;
+    let end = head;
+    while (end < waiting.length) {
+      const size = sizes[end]!;
+      if (end > head && bytes + size > batchBytes) break;
       bytes += size;
-      taken += 1;
+      end += 1;
     }
-    const batch = Buffer.from(waiting.slice(0, taken).join(''));
-    waiting = waiting.slice(taken);
-    sizes = sizes.slice(taken);
+    const taken = end - head;
+    const batch = Buffer.from(waiting.slice(head, end).join(''));
+    head = end;
+    if (head === waiting.length) {
+      waiting = [];
+      sizes = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > waiting.length) {
+      waiting = waiting.slice(head);
+      sizes = sizes.slice(head);
+      head = 0;
+    }
     waitingBytes -= bytes;
     writing = true;
     send(batch, taken, 0);

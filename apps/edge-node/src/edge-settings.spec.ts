@@ -68,6 +68,30 @@ describe('edge settings', () => {
     }
   });
 
+  it('defaults to one worker per core, a 10 s drain and a full access log, and reads each', () => {
+    expect(loadEdgeSettings({})).toMatchObject({
+      workers: os.availableParallelism(),
+      drainMs: 10_000,
+      accessLog: { mode: 'full', sampleEvery: 100 },
+    });
+    expect(
+      loadEdgeSettings({
+        PORTCULLIS_EDGE_WORKERS: '1',
+        PORTCULLIS_EDGE_DRAIN_MS: '500',
+        PORTCULLIS_ACCESS_LOG: 'sampled',
+        PORTCULLIS_ACCESS_LOG_SAMPLE: '7',
+      }),
+    ).toMatchObject({ workers: 1, drainMs: 500, accessLog: { mode: 'sampled', sampleEvery: 7 } });
+    const bad: Record<string, string>[] = [
+      { PORTCULLIS_EDGE_WORKERS: '0' },
+      { PORTCULLIS_EDGE_WORKERS: 'two' },
+      { PORTCULLIS_EDGE_DRAIN_MS: '-1' },
+      { PORTCULLIS_ACCESS_LOG: 'some' },
+      { PORTCULLIS_ACCESS_LOG_SAMPLE: '1.5' },
+    ];
+    for (const env of bad) expect(() => loadEdgeSettings(env)).toThrow(Object.keys(env)[0]!);
+  });
+
   it('makes a node id from a host name', () => {
     expect(defaultNodeId('Edge_01.example.COM')).toBe('edge-01-example-com');
     expect(defaultNodeId('___')).toBe('edge');
