@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 /**
  * `npm start` is the README's first command: it must bring the whole system up on a fresh
@@ -15,6 +15,20 @@ const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-demo-'));
 const home = path.join(dir, 'home');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every launcher a test started: one still running after its test (a failed assertion) is stopped. */
+const launched = new Set<ChildProcess>();
+afterEach(async () => {
+  const running = [...launched].filter((child) => child.exitCode === null && child.signalCode === null);
+  launched.clear();
+  await Promise.all(
+    running.map((child) => {
+      const exit = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exit;
+    }),
+  );
+});
 
 const demoPortsAt = (base: number) => [8080, 9090, 9443, 8443, 9901, 8000].map((p) => p + base);
 
@@ -31,6 +45,18 @@ async function freeBase(): Promise<number> {
     if (all.every(Boolean)) return base;
   }
   throw new Error('no free port range for the demo');
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port` now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** The test's environment: its own HOME (for the CLI profile) and no PORTCULLIS_* from outside. */
@@ -57,6 +83,7 @@ function launch(base: number, dataDir = dir): Demo {
     env: demoEnv(base, dataDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  launched.add(child);
   let output = '';
   const waiters = new Set<() => void>();
   const collect = (chunk: Buffer) => {
@@ -263,6 +290,24 @@ describe('npm start (the local demo)', () => {
       expect(JSON.parse(lines.at(-1)!)).toMatchObject({ Hostnames: ['api.acme.test'] });
       expect(statSync(path.join(work, 'alice.key')).mode & 0o777).toBe(0o600);
       expect(await stop(demo)).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('stops every part it started when a step of the start fails, saying which', async () => {
+    const base = await freeBase();
+    const work = mkdtempSync(path.join(os.tmpdir(), 'portcullis-demo-broken-'));
+    try {
+      // A demo directory whose API key the control plane does not know: the site lookup fails.
+      mkdirSync(path.join(work, 'demo'), { recursive: true });
+      writeFileSync(path.join(work, 'demo', 'client.pem'), 'not used\n');
+      writeFileSync(path.join(work, 'demo', 'api-key'), 'pk_not_a_key_of_this_control_plane\n');
+      const demo = launch(base, work);
+      expect(await demo.exited).toBe(1);
+      expect(demo.output()).toContain('demo: GET /v1/sites?pageSize=100 answered 401');
+      const listening = await Promise.all(demoPortsAt(base).map(accepts));
+      expect(listening).toEqual(demoPortsAt(base).map(() => false));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

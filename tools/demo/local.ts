@@ -70,6 +70,12 @@ function stopAll(code: number): void {
 }
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
+// A failed step of the start (an API call refused, a file missing) stops the parts already
+// running instead of leaving them orphaned.
+process.on('uncaughtException', (error) => {
+  console.error(error.message.startsWith('demo: ') ? error.message : `demo: ${error.message}`);
+  stopAll(1);
+});
 
 /**
  * Starts one part of the system, its output routed to `<data>/logs/<file>.log`. If a part dies
@@ -105,6 +111,7 @@ demo: the curl commands above still work; API calls and configuration changes do
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
   for (const deadline = Date.now() + 60_000; ;) {
     if (await probe().catch(() => false)) return;
+    // A part died and stopAll is ending the process: wait for that rather than probe on.
     if (stopping) await new Promise(() => undefined);
     if (Date.now() > deadline) {
       console.error(`demo: ${what} did not come up within 60 s (logs in ${rel(logs.dir)}); stopping`);
