@@ -34,6 +34,8 @@ export function createOriginClient(options: OriginClientOptions = {}): OriginCli
   const limits = options.limits ?? defaultLimits;
   const ca = options.originCaPems?.length ? [...tls.rootCertificates, ...options.originCaPems] : undefined;
   const pools = new Map<string, OriginPool>();
+  /** The edge hands the same URL object for a site's origin on every request: its pool is found without reading the URL. */
+  const byUrl = new WeakMap<URL, OriginPool>();
   const every = Math.min(250, Math.max(10, Math.floor(Math.min(timeouts.connectMs, timeouts.idleMs, timeouts.poolIdleMs) / 8)));
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = () => {
@@ -42,6 +44,8 @@ export function createOriginClient(options: OriginClientOptions = {}): OriginCli
   };
 
   const poolFor = (origin: URL): OriginPool => {
+    const known = byUrl.get(origin);
+    if (known !== undefined && pools.get(known.key) === known) return known;
     const key = `${origin.protocol}//${origin.host}`;
     let pool = pools.get(key);
     if (pool === undefined) {
@@ -55,10 +59,12 @@ export function createOriginClient(options: OriginClientOptions = {}): OriginCli
         },
         timeouts,
         limits,
+        key,
       );
       pools.set(key, pool);
       sweeper ??= setInterval(sweep, every).unref();
     }
+    byUrl.set(origin, pool);
     return pool;
   };
 

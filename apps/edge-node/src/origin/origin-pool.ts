@@ -28,6 +28,8 @@ export interface OriginAddress {
  * pool; one idle past `poolIdleMs` is closed by the sweep.
  */
 export class OriginPool {
+  /** `scheme:` + `//host:port`, as the client's map holds it. */
+  readonly key: string;
   readonly timeouts: OriginTimeouts;
   readonly #address: OriginAddress;
   readonly #limits: PoolLimits;
@@ -38,7 +40,8 @@ export class OriginPool {
   /** Connections opened since the pool was made. */
   opened = 0;
 
-  constructor(address: OriginAddress, timeouts: OriginTimeouts, limits: PoolLimits) {
+  constructor(address: OriginAddress, timeouts: OriginTimeouts, limits: PoolLimits, key: string) {
+    this.key = key;
     this.#address = address;
     this.timeouts = timeouts;
     this.#limits = limits;
