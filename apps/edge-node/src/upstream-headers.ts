@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { ClientCertFacts } from '@portcullis/waf';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
@@ -89,16 +89,6 @@ export function upstreamRequestHeaders(
   out['x-forwarded-proto'] = 'https';
   out['x-forwarded-host'] = facts.host;
   out['x-request-id'] = facts.requestId;
-  return out;
-}
-
-/** The origin's response headers for the client: without hop-by-hop headers. */
-export function downstreamResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = connectionNamed(headers.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !hopByHop.has(name) && !named?.has(name)) out[name] = value;
-  }
   return out;
 }
 
