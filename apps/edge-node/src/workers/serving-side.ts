@@ -1,10 +1,11 @@
-import http from 'node:http';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type { AccessLog } from '../access-log.ts';
 import type { ConfigSnapshot } from '../config-snapshot.ts';
 import type { EdgeLogger } from '../edge-logger.ts';
-import { createOriginProxy, type OriginTimeouts } from '../origin-proxy.ts';
-import { createRequestHandler } from '../request-handler.ts';
+import { serveHttpConnection, type HttpConnection } from '../http/http-connection.ts';
+import { createOriginClient } from '../origin/origin-client.ts';
+import type { OriginTimeouts } from '../origin/origin-contract.ts';
 import type { ServingLimits } from '../serving-limits.ts';
 import { createTlsFront } from '../tls-front.ts';
 
@@ -58,52 +59,39 @@ export interface ServingSide {
 }
 
 /**
- * Listens on the TLS port and serves: the TLS front (tls-front.ts) hands each TLS socket to a
- * node:http server running the request handler, which proxies to origins.
+ * Listens on the TLS port and serves: the TLS front (tls-front.ts) hands each TLS socket to the
+ * lean HTTP/1.1 path (http/http-connection.ts), which proxies through the origin client.
  */
 export async function startServingSide(options: ServingOptions): Promise<ServingSide> {
   const { log } = options;
-  const proxy = createOriginProxy({
+  const origin = createOriginClient({
     ...(options.originTimeouts ? { timeouts: options.originTimeouts } : {}),
     ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
   });
-  const handler = createRequestHandler({
-    snapshot: options.snapshot,
-    proxy,
-    log,
-    accessLog: options.accessLog,
-    requestId: options.requestId,
-  });
   let requestsServed = 0;
   let requestsInFlight = 0;
-  let openConnections = 0;
   let draining = false;
-  const httpServer = http.createServer(
-    // The idle deadline (connection-deadlines.ts) is what closes idle connections; Node's
-    // keep-alive timeout matches it so the `Keep-Alive: timeout=` clients see says the same.
-    {
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? options.servingLimits?.idleMs ?? 30_000,
-      headersTimeout: 20_000,
-      requestTimeout: 120_000,
-      maxHeaderSize: 32 * 1024,
+  const sockets = new Map<tls.TLSSocket, HttpConnection>();
+  const requests = {
+    started: () => (requestsInFlight += 1),
+    ended: () => {
+      requestsInFlight -= 1;
+      requestsServed += 1;
     },
-    (req, res) => {
-      requestsInFlight += 1;
-      res.once('close', () => {
-        requestsInFlight -= 1;
-        requestsServed += 1;
-      });
-      // While draining, each response is the connection's last.
-      if (draining) res.shouldKeepAlive = false;
-      handler(req, res);
-    },
-  );
+  };
   const front = createTlsFront({
     snapshot: options.snapshot,
     onTlsSocket: (socket) => {
-      openConnections += 1;
-      socket.once('close', () => (openConnections -= 1));
-      httpServer.emit('connection', socket);
+      const connection = serveHttpConnection(socket, {
+        snapshot: options.snapshot,
+        origin,
+        accessLog: options.accessLog,
+        requestId: options.requestId,
+        draining: () => draining,
+        requests,
+      });
+      sockets.set(socket, connection);
+      socket.once('close', () => sockets.delete(socket));
     },
     log,
     ...(options.servingLimits ? { limits: options.servingLimits } : {}),
@@ -121,28 +109,34 @@ export async function startServingSide(options: ServingOptions): Promise<Serving
     if (front.listening) front.close();
     return closeListener;
   };
+  const closeIdle = () => {
+    for (const connection of sockets.values()) connection.closeIfIdle();
+  };
+  const closeAll = () => {
+    for (const socket of sockets.keys()) socket.destroy();
+  };
 
   return {
     port,
-    stats: () => ({ openConnections, requestsServed, requestsInFlight }),
+    stats: () => ({ openConnections: sockets.size, requestsServed, requestsInFlight }),
     async drain(graceMs) {
       draining = true;
       const closed = stopListening();
-      httpServer.closeIdleConnections();
+      closeIdle();
       const deadline = Date.now() + graceMs;
       // Bounded by graceMs: connections that went idle after their last response close here.
-      while (openConnections > 0 && Date.now() < deadline) {
-        httpServer.closeIdleConnections();
+      while (sockets.size > 0 && Date.now() < deadline) {
+        closeIdle();
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      httpServer.closeAllConnections();
-      proxy.close();
+      closeAll();
+      origin.close();
       await closed;
     },
     async close() {
       const closed = stopListening();
-      httpServer.closeAllConnections();
-      proxy.close();
+      closeAll();
+      origin.close();
       await closed;
     },
   };
