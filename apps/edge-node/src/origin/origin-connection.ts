@@ -33,6 +33,8 @@ export class OriginConnection implements ResponseEvents {
   #served = 0;
   #sawResponseBytes = false;
   #keepAlive = false;
+  /** A 204/304 whose fields frame content anyway: whatever follows would be read as the next response. */
+  #framedBodyless = false;
   #reading = true;
   destroyed = false;
   /** performance.now() past which the sweep acts: connect deadline, origin idle timeout, or pooled idle time; Infinity for none. */
@@ -132,8 +134,8 @@ export class OriginConnection implements ResponseEvents {
     this.#exchange!.informational(status);
   }
 
-  onHead(status: number, headers: string[], keepAlive: boolean): void {
-    this.#keepAlive = keepAlive && !((status === 204 || status === 304) && framesContent(headers));
+  onHead(status: number, headers: string[]): void {
+    this.#framedBodyless = (status === 204 || status === 304) && framesContent(headers);
     this.#exchange!.queueHead(status, headers);
   }
 
@@ -141,7 +143,8 @@ export class OriginConnection implements ResponseEvents {
     this.#exchange!.queueData(chunk);
   }
 
-  onComplete(trailers: string[]): void {
+  onComplete(trailers: string[], keepAlive: boolean): void {
+    this.#keepAlive = keepAlive && !this.#framedBodyless;
     this.#exchange!.queueEnd(trailers);
   }
 

@@ -6,9 +6,9 @@ function parse(parts: readonly string[], options: { bodyless?: boolean; finish?:
   const events: unknown[] = [];
   const parser = new ResponseParser({
     onInformational: (status) => events.push(['informational', status]),
-    onHead: (status, headers, keepAlive) => events.push(['head', status, headers, keepAlive]),
+    onHead: (status, headers) => events.push(['head', status, headers]),
     onBody: (chunk) => events.push(['body', chunk.toString()]),
-    onComplete: (trailers) => events.push(['complete', trailers]),
+    onComplete: (trailers, keepAlive) => events.push(['complete', trailers, keepAlive]),
   });
   parser.next(options.bodyless ?? false);
   const results: ParseResult[] = parts.map((part) => parser.execute(Buffer.from(part, 'latin1')));
@@ -21,10 +21,10 @@ describe('strict response parser (llhttp)', () => {
   it('joins names and values split across reads, keeps empty values, and stops after the response', () => {
     const { events, results } = parse(['HTTP/1.1 200 OK\r\nX-Em', 'pty:\r\nX-B: 1\r\nContent-Len', 'gth: 3\r\n\r\nab', 'cNEXT']);
     expect(events).toEqual([
-      ['head', 200, ['X-Empty', '', 'X-B', '1', 'Content-Length', '3'], true],
+      ['head', 200, ['X-Empty', '', 'X-B', '1', 'Content-Length', '3']],
       ['body', 'ab'],
       ['body', 'c'],
-      ['complete', []],
+      ['complete', [], true],
     ]);
     expect(results.at(-1)).toEqual({ kind: 'complete', consumed: 1 });
   });
@@ -35,21 +35,26 @@ describe('strict response parser (llhttp)', () => {
     ]);
     expect(events).toEqual([
       ['informational', 100],
-      ['head', 200, ['Transfer-Encoding', 'chunked'], true],
+      ['head', 200, ['Transfer-Encoding', 'chunked']],
       ['body', 'abc'],
       ['body', 'de'],
-      ['complete', ['X-T', '1']],
+      ['complete', ['X-T', '1'], true],
     ]);
     expect(last.kind).toBe('complete');
   });
 
-  it('gives a HEAD response no body, and completes a close-delimited body at the end of the stream', () => {
-    expect(parse(['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n'], { bodyless: true }).last.kind).toBe('complete');
+  it('gives a HEAD response no body (kept alive, with a length or without), and completes a close-delimited body at the end of the stream', () => {
+    for (const head of ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', 'HTTP/1.1 200 OK\r\n\r\n']) {
+      const { events, last } = parse([head], { bodyless: true });
+      expect(last.kind).toBe('complete');
+      expect(events.at(-1)).toEqual(['complete', [], true]);
+    }
+    expect(parse(['HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n']).events.at(-1)).toEqual(['complete', [], false]);
     const closeDelimited = parse(['HTTP/1.1 200 OK\r\n\r\nuntil the end'], { finish: true });
     expect(closeDelimited.events).toEqual([
-      ['head', 200, [], false],
+      ['head', 200, []],
       ['body', 'until the end'],
-      ['complete', []],
+      ['complete', [], false],
     ]);
     expect(closeDelimited.last.kind).toBe('complete');
     const cut = parse(['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'], { finish: true });

@@ -19,6 +19,7 @@ interface Llhttp {
   llhttp_get_error_pos(parser: number): number;
   llhttp_get_error_reason(parser: number): number;
   llhttp_errno_name(errno: number): number;
+  llhttp_should_keep_alive(parser: number): number;
   malloc(size: number): number;
   free(pointer: number): void;
 }
@@ -35,12 +36,16 @@ export const maxResponseHeadBytes = 64 * 1024;
 export interface ResponseEvents {
   /** An interim (1xx other than 101) response is whole; the final response follows on the same connection. */
   onInformational(status: number): void;
-  /** The final response's head is whole: status, flat name/value list as received, llhttp's keep-alive verdict. */
-  onHead(status: number, headers: string[], keepAlive: boolean): void;
+  /** The final response's head is whole: status and flat name/value list as received. */
+  onHead(status: number, headers: string[]): void;
   /** Body bytes (de-chunked). The buffer is a view of the chunk given to `execute`: valid as long as that chunk is. */
   onBody(chunk: Buffer): void;
-  /** The response is whole; `trailers` is the flat trailer list of a chunked body (usually empty). */
-  onComplete(trailers: string[]): void;
+  /**
+   * The response is whole; `trailers` is the flat trailer list of a chunked body (usually
+   * empty); `keepAlive` is llhttp's verdict once the framing is known (a HEAD response without
+   * a length may be kept alive, a close-delimited one may not).
+   */
+  onComplete(trailers: string[], keepAlive: boolean): void;
 }
 
 /** How one `execute` or `finish` call ended. */
@@ -67,8 +72,7 @@ function llhttp(): Llhttp {
       wasm_on_message_begin: () => active.parser!.messageBegin(),
       wasm_on_header_field: (_p: number, at: number, length: number) => active.parser!.headerPart(true, at, length),
       wasm_on_header_value: (_p: number, at: number, length: number) => active.parser!.headerPart(false, at, length),
-      wasm_on_headers_complete: (_p: number, status: number, upgrade: number, keepAlive: number) =>
-        active.parser!.headersComplete(status, upgrade === 1, keepAlive === 1),
+      wasm_on_headers_complete: (_p: number, status: number, upgrade: number) => active.parser!.headersComplete(status, upgrade === 1),
       wasm_on_body: (_p: number, at: number, length: number) => active.parser!.body(at, length),
       wasm_on_message_complete: () => active.parser!.messageComplete(),
     },
@@ -199,7 +203,7 @@ export class ResponseParser {
   }
 
   /** @internal llhttp callback. Returns 1 (no body) for interim responses and bodyless requests. */
-  headersComplete(status: number, upgrade: boolean, keepAlive: boolean): number {
+  headersComplete(status: number, upgrade: boolean): number {
     // The edge never asks an origin to switch protocols (Upgrade is hop-by-hop and dropped).
     if (status === 101 || upgrade) return this.#refuse('origin switched protocols unasked');
     this.#status = status;
@@ -208,7 +212,7 @@ export class ResponseParser {
     this.#headers = [];
     this.#lastWasValue = false;
     if (status < 200) return 1;
-    this.#events.onHead(status, headers, keepAlive);
+    this.#events.onHead(status, headers);
     return this.#skipBody ? 1 : 0;
   }
 
@@ -225,7 +229,7 @@ export class ResponseParser {
       this.#events.onInformational(this.#status);
       return 0;
     }
-    this.#events.onComplete(this.#headers);
+    this.#events.onComplete(this.#headers, this.#wasm.llhttp_should_keep_alive(this.#pointer) === 1);
     this.#headers = [];
     return errPaused;
   }
