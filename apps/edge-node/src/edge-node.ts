@@ -50,6 +50,8 @@ export interface EdgeNodeOptions {
     readonly logLevel: string;
     readonly accessLog: { readonly mode: AccessLogMode; readonly sampleEvery: number };
   };
+  /** The grace a worker signalled itself (SIGTERM to the process group) drains with; default 10 s. */
+  readonly drainMs?: number;
   /** How long workers have to swap a configuration in before they are restarted (default 3 s). */
   readonly swapTimeoutMs?: number;
   /** What a worker process runs (default: this program with `edge-worker`; tests name worker-main.ts). */
@@ -124,6 +126,7 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
       port: options.httpsPort,
       settings: {
         host: options.httpsHost,
+        drainMs: options.drainMs ?? 10_000,
         ...(options.workerLogging ?? { logLevel: 'info', accessLog: { mode: 'full', sampleEvery: 1 } }),
         ...common,
       },

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     ...(settings.originCaPems ? { originCaPems: settings.originCaPems } : {}),
     servingLimits: settings.servingLimits,
     workers: settings.workers,
+    drainMs: settings.drainMs,
     accessLog,
     workerLogging: { logLevel: settings.logLevel, accessLog: settings.accessLog },
   });

@@ -37,6 +37,7 @@ const apply = (config: WorkerConfig) => {
 };
 
 const start = async (message: WorkerStart) => {
+  drainMs = message.drainMs;
   const log = createEdgeLogger(message.logLevel).child({ worker: message.index });
   const accessLog = createBufferedAccessLog(message.accessLog);
   if (message.config) apply(message.config);
@@ -61,6 +62,7 @@ const start = async (message: WorkerStart) => {
 };
 
 let flushAccessLog: (() => Promise<void>) | undefined;
+let drainMs = 10_000;
 
 const drain = async (graceMs: number) => {
   if (stopping) return;
@@ -85,6 +87,6 @@ process.on('message', (message: PrimaryMessage) => {
       process.exit(1);
     });
 });
-process.on('SIGTERM', () => void drain(10_000));
+process.on('SIGTERM', () => void drain(drainMs));
 process.on('SIGINT', () => undefined);
 process.on('disconnect', () => void drain(0));

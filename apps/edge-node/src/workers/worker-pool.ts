@@ -202,7 +202,10 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   if (current) sent = versionsOf(current.held);
   // The first worker settles the port; the others join it.
   await spawn(slots[0]!);
-  if (!slots[0]!.listening) throw new Error('the first edge worker exited before it listened');
+  if (!slots[0]!.listening) {
+    stopping = true;
+    throw new Error('the first edge worker exited before it listened');
+  }
   await Promise.all(slots.slice(1).map((slot) => spawn(slot)));
 
   const serving = (generation: number | undefined) =>

@@ -32,6 +32,8 @@ export interface WorkerStart {
   readonly originCaPems?: readonly string[];
   readonly keepAliveTimeoutMs?: number;
   readonly servingLimits?: Partial<ServingLimits>;
+  /** The drain grace a SIGTERM sent to the worker itself gets (a whole process group signalled). */
+  readonly drainMs: number;
   /** Applied before the worker listens; absent when the primary serves nothing yet. */
   readonly config: WorkerConfig | undefined;
 }
