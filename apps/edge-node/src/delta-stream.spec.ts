@@ -1,13 +1,19 @@
 import type { EncodedResource, ResourceType } from '@portcullis/config';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConfigStore, type ConfigStore } from './config-store.ts';
-import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
+import { startDeltaStream, type ConfirmOutcome, type DeltaStream } from './delta-stream.ts';
 import { silentLogger } from './edge-logger.ts';
 import { FakeDiscoveryServer, memoryTransport } from './test/fake-discovery-server.ts';
 import { manualClock, type ManualClock } from './test/manual-clock.ts';
 import { siteResource } from './test/resources.ts';
 
 const fast = { initialMs: 5, maxMs: 20 };
+
+/** Polls `condition` every 5 ms, for at most 2 s. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
 
 /** A store that records what each delta brought. */
 function recordingStore(): ConfigStore & { deltas: { type: ResourceType; names: string[]; removed: readonly string[] }[] } {
@@ -68,6 +74,32 @@ describe('delta stream', () => {
     await server.push(siteResource('bad', 'bad.example', 'http://fixed'));
     expect(server.answersOf('site').at(-1)!.errorDetail).toBeUndefined();
     expect(store.current).toBeUndefined(); // only one type synced: not ready to serve
+  });
+
+  it('answers only once `confirm` resolves: an ACK when every worker swapped, a NACK naming the response otherwise', async () => {
+    const server = new FakeDiscoveryServer();
+    const store = recordingStore();
+    const outcomes: ((outcome: ConfirmOutcome) => void)[] = [];
+    const confirm = () => new Promise<ConfirmOutcome>((resolve) => outcomes.push(resolve));
+    streams.push(
+      startDeltaStream({ type: 'site', nodeId: 'edge-1', transport: memoryTransport(server), store, log: silentLogger, confirm }),
+    );
+    await waitUntil(() => outcomes.length === 1);
+    expect(server.answersOf('site')).toHaveLength(0);
+    outcomes[0]!({ ok: true });
+    await server.until(() => server.answersOf('site').length === 1);
+    expect(server.answersOf('site')[0]!.errorDetail).toBeUndefined();
+    const pushed = server.push(siteResource('s1', 'one.example', 'http://o1'));
+    await waitUntil(() => outcomes.length === 2);
+    expect(server.answersOf('site')).toHaveLength(1);
+    expect(Object.keys(store.versions('site'))).toEqual(['site/s1']);
+    outcomes[1]!({ ok: false, reason: 'worker(s) 1 did not serve generation 2 within 6000 ms' });
+    await pushed;
+    expect(server.answersOf('site')[1]!.errorDetail).toEqual({
+      code: 'Edge.WorkersNotSwapped',
+      message: 'worker(s) 1 did not serve generation 2 within 6000 ms',
+      resourceNames: ['site/s1'],
+    });
   });
 
   it('reconnects with backoff while the server is unreachable, then sends the versions it holds', async () => {
