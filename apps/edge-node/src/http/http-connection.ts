@@ -223,7 +223,6 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
         writeWhole(response, true, false);
         socket.end();
       } else closeAfter = true;
-      return;
     }
     if (queue.length > 0 && !queue[0]!.exchange && !queue[0]!.headSent) start(queue[0]!);
   };
@@ -257,6 +256,9 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
     parser.destroy();
   });
 
+  /** Whether `request`'s response is the connection's last: it then says `Connection: close`. */
+  const isLast = (request: Request) => closeAfter || (lastRead && parsing === undefined && queue[queue.length - 1] === request);
+
   const writeWhole = (response: EdgeResponse, close: boolean, bodyless: boolean) => {
     const fields: string[] = ['date', httpDate()];
     for (const name of Object.keys(response.headers)) fields.push(name, response.headers[name]!);
@@ -282,7 +284,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
       userAgent: userAgentOf(head.rawHeaders),
     };
     if (outcome.kind === 'refuse') {
-      writeWhole(refusalResponse({ status: outcome.status }, request.id, outcome.detail), closeAfter || lastRead, head.method === 'HEAD');
+      writeWhole(refusalResponse({ status: outcome.status }, request.id, outcome.detail), isLast(request), head.method === 'HEAD');
       accessLog.record({ ...line, host: outcome.host, status: outcome.status, reason: outcome.detail, ms: elapsed(request.started) });
       finish(request);
       return;
@@ -290,7 +292,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
     const done = (status: number, upstreamMs: number | undefined, error?: string) =>
       logDone(accessLog, line, outcome, status, upstreamMs, request.started, error);
     if (outcome.kind === 'block') {
-      writeWhole(refusalResponse(outcome.response, request.id), closeAfter || lastRead, head.method === 'HEAD');
+      writeWhole(refusalResponse(outcome.response, request.id), isLast(request), head.method === 'HEAD');
       done(outcome.response.status, undefined);
       finish(request);
       return;
@@ -352,7 +354,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
           if (framing === 'close') closeAfter = true;
           request.framing = framing;
           request.headSent = true;
-          socket.write(responseHead(status, out, framing, closeAfter || lastRead), 'latin1');
+          socket.write(responseHead(status, out, framing, isLast(request)), 'latin1');
           statusOf.set(request, status);
         },
         onData(chunk) {
@@ -385,7 +387,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
                 },
                 body: body502,
               },
-              closeAfter || lastRead,
+              isLast(request),
               bodyless,
             );
             done(error.status, upstreamMs, `${error.code}: ${error.reason}`);

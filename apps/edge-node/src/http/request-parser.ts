@@ -48,7 +48,10 @@ export interface ParsedHead {
   readonly minorVersion: number;
   /** llhttp's verdict: the connection may carry another request after this one. */
   readonly keepAlive: boolean;
-  /** The request asks for a protocol upgrade or is a CONNECT: the edge refuses both. */
+  /**
+   * The request asks for a protocol upgrade or is a CONNECT: the edge never switches protocols,
+   * and llhttp parses nothing after such a request.
+   */
   readonly upgrade: boolean;
 }
 
@@ -195,8 +198,8 @@ export class RequestParser {
       this.#rest = Buffer.from(chunk.subarray(llhttp.llhttp_get_error_pos(this.#pointer) - bufferPointer));
       return paused;
     }
-    // An upgrade request was answered as refused; whatever follows is not read.
-    if (code === errPausedUpgrade) return { kind: 'error', status: 400, reason: 'protocol upgrade' };
+    // After a request asking for an upgrade llhttp stops: the caller answers it and reads no more.
+    if (code === errPausedUpgrade) return ok;
     if (code === errUser && this.#refusal) return { kind: 'error', ...this.#refusal };
     return { kind: 'error', status: 400, reason: cString(llhttp.llhttp_get_error_reason(this.#pointer)) || `llhttp error ${code}` };
   }
