@@ -10,7 +10,7 @@ import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
 import type { DeltaTransport } from './delta-transport.ts';
 import type { EdgeLogger } from './edge-logger.ts';
 import { lastKnownGoodFile, lastKnownGoodWriter, restoreLastKnownGood } from './last-known-good.ts';
-import type { OriginTimeouts } from './origin-proxy.ts';
+import type { OriginTimeouts } from './origin/origin-contract.ts';
 import type { BackoffPolicy } from './reconnect-backoff.ts';
 import { createRequestIds } from './request-ids.ts';
 import type { ServingLimits } from './serving-limits.ts';

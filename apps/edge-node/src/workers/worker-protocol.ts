@@ -1,7 +1,7 @@
 import type { ResourceType } from '@portcullis/config';
 import type { AccessLogMode, AccessLogStats } from '../access-log.ts';
 import type { HeldResources } from '../config-store.ts';
-import type { OriginTimeouts } from '../origin-proxy.ts';
+import type { OriginTimeouts } from '../origin/origin-contract.ts';
 import type { ServingLimits } from '../serving-limits.ts';
 import type { ServingStats } from './serving-side.ts';
 
