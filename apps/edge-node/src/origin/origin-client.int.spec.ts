@@ -417,12 +417,19 @@ describe('origin client to https origins', () => {
   let pki: TestPki;
   let origin: Awaited<ReturnType<typeof listening<https.Server>>>;
   const servernames: Array<string | false | null> = [];
+  const resumed: boolean[] = [];
 
   beforeAll(async () => {
     pki = await createTestPki();
     const cert = await pki.serverCertificate(['127.0.0.1', 'localhost']);
-    const server = https.createServer({ cert: cert.chainPem, key: cert.keyPem }, (req, res) => res.end(`tls ${req.url}`));
-    server.on('secureConnection', (socket: tls.TLSSocket) => servernames.push(socket.servername));
+    const server = https.createServer({ cert: cert.chainPem, key: cert.keyPem }, (req, res) => {
+      if (req.url === '/close') res.setHeader('connection', 'close');
+      res.end(`tls ${req.url}`);
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      servernames.push(socket.servername);
+      resumed.push(socket.isSessionReused());
+    });
     origin = await listening(server, 'https');
   });
   afterAll(async () => {
@@ -438,6 +445,19 @@ describe('origin client to https origins', () => {
       expect((await collect(client, byName, { path: '/named' })).body.toString()).toBe('tls /named');
       expect(servernames).toEqual([false, 'localhost']);
       expect(client.connections().get(origin.url)).toMatchObject({ opened: 1 });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('resumes the TLS session for a new connection to the same origin', async () => {
+    const client = createOriginClient({ timeouts, originCaPems: [pki.serverCaPem] });
+    const before = resumed.length;
+    try {
+      expect((await collect(client, origin.url, { path: '/close' })).body.toString()).toBe('tls /close');
+      expect((await collect(client, origin.url, { path: '/again' })).body.toString()).toBe('tls /again');
+      expect(resumed.slice(before)).toEqual([false, true]);
+      expect(client.connections().get(origin.url)).toMatchObject({ opened: 2 });
     } finally {
       client.close();
     }

@@ -32,7 +32,10 @@ function expectsContinue(fields: readonly string[]): boolean {
 export function createOriginClient(options: OriginClientOptions = {}): OriginClient {
   const timeouts = options.timeouts ?? defaultOriginTimeouts;
   const limits = options.limits ?? defaultLimits;
-  const ca = options.originCaPems?.length ? [...tls.rootCertificates, ...options.originCaPems] : undefined;
+  // One context for every https origin: building one parses every root certificate.
+  const secureContext = options.originCaPems?.length
+    ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.originCaPems] })
+    : undefined;
   const pools = new Map<string, OriginPool>();
   /** The edge hands the same URL object for a site's origin on every request: its pool is found without reading the URL. */
   const byUrl = new WeakMap<URL, OriginPool>();
@@ -55,7 +58,7 @@ export function createOriginClient(options: OriginClientOptions = {}): OriginCli
           secure,
           host: origin.hostname.replace(/^\[|\]$/g, ''),
           port: Number(origin.port) || (secure ? 443 : 80),
-          ca: secure ? ca : undefined,
+          secureContext,
         },
         timeouts,
         limits,

@@ -17,8 +17,8 @@ export interface OriginAddress {
   /** Host name or address, without IPv6 brackets. */
   readonly host: string;
   readonly port: number;
-  /** Trust for an https origin: the system roots plus the edge's origin CAs; undefined for the system roots alone. */
-  readonly ca: string[] | undefined;
+  /** Trust for an https origin (the system roots plus the edge's origin CAs), built once per client; undefined for Node's default (the system roots). */
+  readonly secureContext: tls.SecureContext | undefined;
 }
 
 /**
@@ -39,6 +39,8 @@ export class OriginPool {
   readonly all = new Set<OriginConnection>();
   /** Connections opened since the pool was made. */
   opened = 0;
+  /** The latest TLS session an https origin gave: a new connection resumes it (an abbreviated handshake). */
+  #session: Buffer | undefined;
 
   constructor(address: OriginAddress, timeouts: OriginTimeouts, limits: PoolLimits, key: string) {
     this.key = key;
@@ -108,16 +110,20 @@ export class OriginPool {
   }
 
   #open(exchange: Exchange): void {
-    const { secure, host, port, ca } = this.#address;
-    const socket = secure
-      ? tls.connect({
-          host,
-          port,
-          // SNI and the verified name are the origin's own, never the client's Host; an address gets no SNI (RFC 6066 §3).
-          ...(net.isIP(host) === 0 ? { servername: host } : {}),
-          ...(ca ? { ca } : {}),
-        })
-      : net.connect({ host, port });
+    const { secure, host, port, secureContext } = this.#address;
+    let socket: net.Socket;
+    if (secure) {
+      const tlsSocket = tls.connect({
+        host,
+        port,
+        // SNI and the verified name are the origin's own, never the client's Host; an address gets no SNI (RFC 6066 §3).
+        ...(net.isIP(host) === 0 ? { servername: host } : {}),
+        ...(secureContext ? { secureContext } : {}),
+        ...(this.#session ? { session: this.#session } : {}),
+      });
+      tlsSocket.on('session', (session: Buffer) => (this.#session = session));
+      socket = tlsSocket;
+    } else socket = net.connect({ host, port });
     socket.setNoDelay(true);
     this.opened++;
     this.all.add(new OriginConnection(this, socket, exchange, secure));
