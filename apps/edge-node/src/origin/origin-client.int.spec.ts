@@ -97,6 +97,20 @@ describe('origin client against real origins', () => {
     expect(client.connections().get(closing.url)).toMatchObject({ idle: 0, opened: 2 });
   });
 
+  it('sends it again only once: a retry that fails too is a 502', async () => {
+    const origin = track(
+      await rawOrigin((socket, connection, request) => {
+        if (connection === 0 && request === 0) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+        else socket.destroy();
+      }),
+    );
+    expect((await collect(client, origin.url, {})).status).toBe(200);
+    const failed = await collect(client, origin.url, { path: '/twice' });
+    expect(failed.error).toMatchObject({ code: 'reset', status: 502 });
+    expect(origin.heads.filter((head) => head.startsWith('GET /twice'))).toHaveLength(2);
+    expect(origin.sockets).toHaveLength(2);
+  });
+
   it('does not send a POST again: the stale connection is a 502', async () => {
     const origin = track(
       await rawOrigin((socket, connection, request) => {
