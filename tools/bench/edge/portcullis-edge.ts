@@ -4,7 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { freePort } from '@portcullis/testing';
 import type { BenchCertificates } from './fixtures.ts';
-import type { ServerUnderTest } from './peers.ts';
+import { withFileLimit, type ServerUnderTest } from './peers.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
@@ -20,6 +20,7 @@ export async function startPortcullisEdge(
   hostname: string,
   certs: BenchCertificates,
   origin: string,
+  workers: 1 | 2 = 1,
 ): Promise<ServerUnderTest> {
   const [httpPort, grpcPort, discoveryPort, httpsPort, adminPort] = (await Promise.all(Array.from({ length: 5 }, () => freePort()))) as [
     number,
@@ -70,6 +71,11 @@ export async function startPortcullisEdge(
       PORTCULLIS_EDGE_ADMIN_PORT: String(adminPort),
       PORTCULLIS_STATE_DIR: path.join(dir, 'edge'),
       PORTCULLIS_LOG_LEVEL: 'error',
+      // As the peers are configured: idle connections kept 120 s, room for the 10,000 idle ones.
+      PORTCULLIS_EDGE_IDLE_TIMEOUT_MS: '120000',
+      PORTCULLIS_EDGE_MAX_CONNECTIONS: '20000',
+      // Always explicit: the edge's default is one worker per core.
+      PORTCULLIS_EDGE_WORKERS: String(workers),
     });
 
     const account = await call('POST', '/v1/accounts', admin, { name: 'bench' });
@@ -84,7 +90,7 @@ export async function startPortcullisEdge(
     await call('PUT', `/v1/sites/${siteId}/ca-bindings/${ca['id'] as string}`, key, { hostnames: [hostname] });
     await call('POST', `/v1/sites/${siteId}/waf-rules`, key, { expression: `http.host eq "${hostname}" and not ssl.client_cert.verified` });
     await until('edge serving the site', async () => (await get(httpsPort, hostname, certs)) === 200);
-    return { name: 'Portcullis edge (WAF + proxy to origin)', port: httpsPort, pids: [edge.pid!], stop };
+    return { name: 'Portcullis edge', port: httpsPort, pids: [edge.pid!], stop };
   } catch (error) {
     await stop();
     throw error;
@@ -93,7 +99,12 @@ export async function startPortcullisEdge(
 
 function startProcess(entry: string, env: Record<string, string>): ChildProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTCULLIS_')));
-  return spawn(process.execPath, [entry], { cwd: repoRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const [shell, flag, script] = withFileLimit;
+  return spawn(shell, [flag, script, process.execPath, entry], {
+    cwd: repoRoot,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -125,4 +136,9 @@ function get(port: number, hostname: string, certs: BenchCertificates): Promise<
     );
     request.on('error', reject);
   });
+}
+
+/** Whether this edge build has the workers setting (PORTCULLIS_EDGE_WORKERS) at all. */
+export function edgeWorkersAvailable(): boolean {
+  return readFileSync(path.join(repoRoot, 'apps/edge-node/src/edge-settings.ts'), 'utf8').includes('PORTCULLIS_EDGE_WORKERS');
 }

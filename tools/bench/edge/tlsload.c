@@ -1,12 +1,21 @@
 // tlsload: a bounded HTTP/1.1-over-TLS load generator for the edge benchmark.
 //
 // One thread, epoll, non-blocking OpenSSL, so that the generator costs far less CPU than the
-// server it measures. Two modes:
+// server it measures. Three modes:
 //   handshake  every request on a new connection: a full TLS handshake (tickets and session
 //              caching off), client certificate if given, one GET, close;
-//   keepalive  --conns connections, each sending --per-conn requests in sequence.
+//   keepalive  --conns connections, each sending --per-conn requests in sequence;
+//   idle       opens --conns connections, --concurrency at a time, each sending one GET and
+//              then staying open and silent; once all are idle it prints its JSON line, then
+//              holds them until stdin closes or --hold seconds pass.
+// Closed loop by default (each connection sends as soon as its answer is in); with --rate R,
+// requests start on a fixed schedule of R per second over the free connections, and latency is
+// measured from the scheduled start (so a stalled server cannot hide its queue).
+// Response bodies of any size are read and discarded (Content-Length framing).
+// --sources N spreads connections over the source addresses 127.0.0.1 .. 127.0.0.N.
 // It stops after --seconds or --max-requests, whichever comes first, and prints one JSON line:
-// completed requests, errors, wall seconds, its own CPU seconds, and a count per status code.
+// completed requests, errors, wall seconds, its own CPU seconds, a count per status code, the
+// body bytes received and latency percentiles (milliseconds).
 //
 // Build: cc -O2 -o tlsload tlsload.c -lssl -lcrypto   (tools/bench/edge/main.ts does this)
 
@@ -16,6 +25,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -27,29 +37,44 @@
 #include <time.h>
 #include <unistd.h>
 
-enum state { CONNECTING, HANDSHAKING, WRITING, READING };
+enum state { CONNECTING, HANDSHAKING, WRITING, READING, WAITING };
 
 struct conn {
-  int fd;
+  int index, fd;
   SSL *ssl;
   enum state state;
   int sent_on_conn;
+  double start;  // when the current request started (or was scheduled to)
   char buf[16384];
-  size_t have;
+  size_t have;      // bytes in buf (the head, until it is parsed)
+  long received;    // bytes of the current response so far
+  long total;       // its full length once the head is parsed, else 0
+  long body;        // its body length (Content-Length)
+  int status;
   size_t wrote;
 };
 
 static struct {
   const char *host, *sni, *cert, *key, *path, *mode;
-  int port, conns, per_conn, seconds, max_requests;
-} opt = {"127.0.0.1", NULL, NULL, NULL, "/", "handshake", 0, 8, 100, 5, 0};
+  int port, conns, per_conn, seconds, max_requests, concurrency, hold, sources;
+  double rate;
+} opt = {"127.0.0.1", NULL, NULL, NULL, "/", "handshake", 0, 8, 100, 5, 0, 32, 60, 1, 0};
 
 static SSL_CTX *ctx;
 static int epfd;
 static char request[1024];
 static size_t request_len;
-static long completed, errors, statuses[600];
-static int keepalive;
+static long completed, errors, statuses[600], body_bytes;
+static int keepalive, idle_mode;
+static double *latencies;  // seconds, one per completed request
+static long latency_cap;
+// Rate mode: connections waiting for their next scheduled start, and when that is.
+static struct conn **waiting;
+static int waiting_count;
+static double next_due;
+// Idle mode: connections opened so far and connections done with their one request.
+static int opened, parked;
+static struct conn *conns;
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -78,12 +103,26 @@ static void open_conn(struct conn *c) {
     exit(2);
   }
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (c->fd < 0) {
+    perror("socket");
+    exit(2);
+  }
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (opt.sources > 1) {
+    // Another loopback source address per connection in turn: ephemeral ports are per address.
+    struct sockaddr_in from = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)(c->index % opt.sources))};
+    setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (bind(c->fd, (struct sockaddr *)&from, sizeof from) != 0) {
+      perror("bind");
+      exit(2);
+    }
+  }
   c->ssl = NULL;
   c->state = CONNECTING;
   c->sent_on_conn = 0;
   c->have = c->wrote = 0;
+  c->received = c->total = 0;
   if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
     perror("connect");
     exit(2);
@@ -95,13 +134,49 @@ static void close_conn(struct conn *c) {
   epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
   if (c->ssl) SSL_free(c->ssl);
   close(c->fd);
+  c->fd = -1;
+}
+
+static void step(struct conn *c);
+
+/** Starts the connection's next request at `start`: a new connection, or a write on this one. */
+static void begin(struct conn *c, double start) {
+  c->start = start;
+  if (c->fd < 0) return open_conn(c);
+  c->state = WRITING;
+  c->wrote = 0;
+  step(c);
+}
+
+/** The connection is free for its next request: now, or (rate mode) when the schedule says. */
+static void ready(struct conn *c) {
+  if (opt.rate <= 0) return begin(c, now_seconds());
+  if (c->fd >= 0) {
+    // Edge-triggered and no events asked for: a close while waiting shows once, at the next write.
+    c->state = WAITING;
+    watch(c, EPOLLET, EPOLL_CTL_MOD);
+  }
+  waiting[waiting_count++] = c;
 }
 
 static void fail(struct conn *c) {
   errors++;
   ERR_clear_error();
   close_conn(c);
-  open_conn(c);
+  if (keepalive) open_conn(c);  // its next request waits for the new handshake
+  else ready(c);
+}
+
+static void record(struct conn *c) {
+  completed++;
+  if (c->status > 0 && c->status < 600) statuses[c->status]++;
+  body_bytes += c->body;
+  if (completed > latency_cap) {
+    latency_cap = latency_cap ? latency_cap * 2 : 65536;
+    latencies = realloc(latencies, (size_t)latency_cap * sizeof *latencies);
+    if (!latencies) exit(2);
+  }
+  latencies[completed - 1] = now_seconds() - c->start;
 }
 
 /** Waits for whatever OpenSSL asked for; returns 0 when the operation must be retried later. */
@@ -112,18 +187,34 @@ static int want(struct conn *c, int ret) {
   return -1;
 }
 
-/** Parses a complete response in c->buf; returns its total length, 0 if incomplete, -1 if bad. */
-static long response_length(struct conn *c, int *status) {
-  c->buf[c->have < sizeof c->buf ? c->have : sizeof c->buf - 1] = 0;
+/** Parses the head in c->buf once complete: sets c->status, c->body and c->total; -1 if bad. */
+static int parse_head(struct conn *c) {
+  c->buf[c->have] = 0;
   char *end = strstr(c->buf, "\r\n\r\n");
   if (!end) return c->have >= sizeof c->buf - 1 ? -1 : 0;
-  if (sscanf(c->buf, "HTTP/1.%*d %d", status) != 1) return -1;
+  if (sscanf(c->buf, "HTTP/1.%*d %d", &c->status) != 1) return -1;
   char *cl = strcasestr(c->buf, "\r\ncontent-length:");
   if (!cl || cl > end) return -1;
-  long body = strtol(cl + 17, NULL, 10);
-  long total = (end - c->buf) + 4 + body;
-  if (total >= (long)sizeof c->buf) return -1;
-  return (long)c->have >= total ? total : 0;
+  c->body = strtol(cl + 17, NULL, 10);
+  c->total = (end - c->buf) + 4 + c->body;
+  return 0;
+}
+
+/** A response is in: count it, then reuse the connection, close it, or (idle mode) park it. */
+static void finished(struct conn *c) {
+  record(c);
+  c->sent_on_conn++;
+  if (idle_mode) {
+    // Parked: no more events; the connection stays open until the end of the run.
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    parked++;
+    if (opened < opt.conns) open_conn(&conns[opened++]);
+    return;
+  }
+  if (keepalive && c->sent_on_conn < opt.per_conn) return ready(c);
+  close_conn(c);
+  if (keepalive) open_conn(c);
+  else ready(c);
 }
 
 static void step(struct conn *c) {
@@ -146,7 +237,10 @@ static void step(struct conn *c) {
           if (want(c, r) == 0) return;
           return fail(c);
         }
+        // A kept-alive connection's requests start once it is up (the handshake is not timed).
+        if (keepalive && !idle_mode) return ready(c);
         c->state = WRITING;
+        c->wrote = 0;
         break;
       }
       case WRITING: {
@@ -159,33 +253,52 @@ static void step(struct conn *c) {
         if (c->wrote < request_len) break;
         c->state = READING;
         c->have = 0;
+        c->received = c->total = c->body = 0;
         break;
       }
       case READING: {
-        int r = SSL_read(c->ssl, c->buf + c->have, (int)(sizeof c->buf - 1 - c->have));
+        // Until the head is parsed, bytes accumulate in buf; after that, body bytes overwrite it.
+        size_t at = c->total ? 0 : c->have;
+        int r = SSL_read(c->ssl, c->buf + at, (int)(sizeof c->buf - 1 - at));
         if (r <= 0) {
           if (want(c, r) == 0) return;
           return fail(c);
         }
-        c->have += r;
-        int status = 0;
-        long total = response_length(c, &status);
-        if (total < 0) return fail(c);
-        if (total == 0) break;
-        completed++;
-        if (status > 0 && status < 600) statuses[status]++;
-        c->sent_on_conn++;
-        if (keepalive && c->sent_on_conn < opt.per_conn && (size_t)total == c->have) {
-          c->state = WRITING;
-          c->wrote = 0;
-          break;
+        c->received += r;
+        if (!c->total) {
+          c->have += r;
+          if (parse_head(c) < 0) return fail(c);
+          if (!c->total) break;
         }
-        close_conn(c);
-        open_conn(c);
-        return;
+        if (c->received < c->total) break;
+        if (c->received > c->total) return fail(c);  // bytes beyond the answer: nothing was pipelined
+        return finished(c);
       }
+      case WAITING:
+        return;
     }
   }
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/** The latency at quantile q (0..1) of the sorted samples, in milliseconds. */
+static double quantile_ms(double q) {
+  long i = (long)(q * (completed - 1) + 0.5);
+  return latencies[i] * 1e3;
+}
+
+/** Parked connections the server has not closed (a 0-byte peek means it has). */
+static int still_open(void) {
+  int open = 0;
+  for (int i = 0; i < opened; i++) {
+    char byte;
+    if (conns[i].fd >= 0 && recv(conns[i].fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) != 0) open++;
+  }
+  return open;
 }
 
 int main(int argc, char **argv) {
@@ -202,16 +315,31 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--per-conn")) opt.per_conn = atoi(v);
     else if (!strcmp(k, "--seconds")) opt.seconds = atoi(v);
     else if (!strcmp(k, "--max-requests")) opt.max_requests = atoi(v);
+    else if (!strcmp(k, "--rate")) opt.rate = atof(v);
+    else if (!strcmp(k, "--concurrency")) opt.concurrency = atoi(v);
+    else if (!strcmp(k, "--hold")) opt.hold = atoi(v);
+    else if (!strcmp(k, "--sources")) opt.sources = atoi(v);
     else {
       fprintf(stderr, "tlsload: unknown option %s\n", k);
       return 2;
     }
   }
-  if (opt.port <= 0 || opt.conns <= 0 || opt.conns > 4096 || opt.seconds <= 0 || opt.seconds > 600) {
-    fprintf(stderr, "tlsload: need --port, 1..4096 --conns, 1..600 --seconds\n");
+  if (opt.port <= 0 || opt.conns <= 0 || opt.conns > 20000 || opt.seconds <= 0 || opt.seconds > 600 || opt.concurrency <= 0 ||
+      opt.hold < 0 || opt.hold > 600 || opt.sources < 1 || opt.sources > 250 || opt.rate < 0) {
+    fprintf(stderr, "tlsload: need --port, 1..20000 --conns, 1..600 --seconds, 0..600 --hold, 1..250 --sources\n");
     return 2;
   }
-  keepalive = !strcmp(opt.mode, "keepalive");
+  keepalive = !strcmp(opt.mode, "keepalive") || !strcmp(opt.mode, "idle");
+  idle_mode = !strcmp(opt.mode, "idle");
+  if (!keepalive && strcmp(opt.mode, "handshake")) {
+    fprintf(stderr, "tlsload: --mode is handshake, keepalive or idle\n");
+    return 2;
+  }
+  // One descriptor per connection: raise the soft limit to the hard one.
+  struct rlimit files;
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
   request_len = (size_t)snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", opt.path,
                                  opt.sni ? opt.sni : opt.host, keepalive ? "" : "Connection: close\r\n");
 
@@ -225,21 +353,57 @@ int main(int argc, char **argv) {
   }
 
   epfd = epoll_create1(0);
-  struct conn *conns = calloc((size_t)opt.conns, sizeof *conns);
-  for (int i = 0; i < opt.conns; i++) open_conn(&conns[i]);
-
+  conns = calloc((size_t)opt.conns, sizeof *conns);
+  waiting = calloc((size_t)opt.conns, sizeof *waiting);
   double start = now_seconds(), cpu_start = cpu_seconds(), deadline = start + opt.seconds;
+  next_due = start;
+  opened = idle_mode && opt.concurrency < opt.conns ? opt.concurrency : opt.conns;
+  for (int i = 0; i < opt.conns; i++) {
+    conns[i].index = i;
+    conns[i].fd = -1;
+  }
+  for (int i = 0; i < opened; i++) {
+    conns[i].start = start;
+    if (keepalive) open_conn(&conns[i]);
+    else ready(&conns[i]);
+  }
+
   struct epoll_event events[256];
-  while (now_seconds() < deadline && (opt.max_requests == 0 || completed < opt.max_requests)) {
-    int n = epoll_wait(epfd, events, 256, 100);
+  for (;;) {
+    double now = now_seconds();
+    if (now >= deadline || (opt.max_requests > 0 && completed >= opt.max_requests) || (idle_mode && parked == opt.conns)) break;
+    while (waiting_count > 0 && next_due <= now) {
+      begin(waiting[--waiting_count], next_due);
+      next_due += 1 / opt.rate;
+    }
+    // Wake for the next scheduled start (nanosecond timeout: a millisecond would skew latencies).
+    double wait = waiting_count > 0 ? next_due - now : 0.1;
+    if (wait < 0) wait = 0;
+    struct timespec timeout = {.tv_sec = (time_t)wait, .tv_nsec = (long)((wait - (time_t)wait) * 1e9)};
+    int n = epoll_pwait2(epfd, events, 256, &timeout, NULL);
     for (int i = 0; i < n; i++) step(events[i].data.ptr);
   }
   double wall = now_seconds() - start, cpu = cpu_seconds() - cpu_start;
-  printf("{\"mode\":\"%s\",\"completed\":%ld,\"errors\":%ld,\"seconds\":%.3f,\"cpuSeconds\":%.3f,\"statuses\":{", opt.mode, completed, errors,
-         wall, cpu);
+  printf("{\"mode\":\"%s\",\"completed\":%ld,\"errors\":%ld,\"seconds\":%.3f,\"cpuSeconds\":%.3f,\"bodyBytes\":%ld,\"statuses\":{", opt.mode,
+         completed, errors, wall, cpu, body_bytes);
   int first = 1;
   for (int s = 0; s < 600; s++)
     if (statuses[s]) printf("%s\"%d\":%ld", first ? "" : ",", s, statuses[s]), first = 0;
-  printf("}}\n");
+  printf("}");
+  if (idle_mode) printf(",\"open\":%d", still_open());
+  if (completed > 0 && !idle_mode) {
+    qsort(latencies, (size_t)completed, sizeof *latencies, by_value);
+    printf(",\"latencyMs\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}", quantile_ms(0.5), quantile_ms(0.9),
+           quantile_ms(0.99), quantile_ms(0.999), quantile_ms(1));
+  }
+  printf("}\n");
+  fflush(stdout);
+  if (idle_mode) {
+    // Hold the idle connections while the caller measures, until it closes our stdin.
+    struct pollfd in = {.fd = 0, .events = POLLIN};
+    char byte;
+    while (poll(&in, 1, opt.hold * 1000) > 0 && read(0, &byte, 1) > 0) {
+    }
+  }
   return 0;
 }
