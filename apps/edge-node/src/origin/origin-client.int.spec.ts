@@ -8,7 +8,7 @@ import { startNginxOrigin } from '../test/nginx-origin.ts';
 import { chunksBody, collect, listening, rawOrigin } from '../test/origin-servers.ts';
 import { createTestPki, type TestPki } from '../test/test-pki.ts';
 import type { BodyTarget, OriginClient } from './origin-contract.ts';
-import type { OriginError } from './origin-error.ts';
+import { OriginError } from './origin-error.ts';
 import { createOriginClient } from './origin-client.ts';
 
 const timeouts = { connectMs: 1_000, idleMs: 400, poolIdleMs: 5_000 };
@@ -339,6 +339,25 @@ describe('origin client against real origins', () => {
     expect(sized.body.toString()).toBe(`got ${size} ${size} sized`);
     expect(falses).toBeGreaterThan(0);
     expect(resumes).toBe(falses);
+  });
+
+  it('fails a body longer or shorter than its length (request-body), never from inside request()', async () => {
+    const origin = track(await nodeOrigin());
+    for (const chunks of [['abc', 'def'], ['ab']]) {
+      // A pooled connection: the head (and so the body) can go out at once.
+      expect((await collect(client, origin.url, {})).status).toBe(200);
+      let returned = false;
+      const error = await new Promise<OriginError>((resolve) => {
+        client.request(new URL(origin.url), { method: 'PUT', path: '/', headers: [] }, chunksBody(chunks, 3), {
+          onHead: () => undefined,
+          onData: () => true,
+          onEnd: () => undefined,
+          onError: (failure) => resolve(returned ? failure : new OriginError('reset', 'called from inside request()')),
+        });
+        returned = true;
+      });
+      expect(error).toMatchObject({ code: 'request-body', status: 502 });
+    }
   });
 
   it('reads HEAD, 204 and 304 responses as bodyless and keeps the connection', async () => {

@@ -68,7 +68,8 @@ export class Exchange implements OriginExchange, BodyTarget {
   /** The head is on the wire: send the body now, or once the origin says `100 Continue`. */
   headWritten(): void {
     if (this.#body === null || this.#bodyStarted) return;
-    if (!this.#expectContinue) return this.#startBody();
+    // Not from inside request(): a body that fails at once must not reach the sink before request() returns.
+    if (!this.#expectContinue) return queueMicrotask(() => this.#startBody());
     this.#continueTimer = setTimeout(() => this.#startBody(), continueWaitMs);
   }
 
