@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,16 @@ const conns = 32;
 const bodyConns = 8;
 const began = Date.now();
 
+// The peers are Debian 12 packages; the harness installs none of them itself.
+const missing = Object.entries({ nginx: 'nginx', haproxy: 'haproxy', caddy: 'caddy', cc: 'gcc libssl-dev', openssl: 'openssl' }).filter(
+  ([command]) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0,
+);
+if (missing.length > 0) {
+  console.error(
+    `edge bench needs: apt-get install -y ${missing.map(([, pkg]) => pkg).join(' ')} (and debootstrap for the nginx 1.26 root)`,
+  );
+  process.exit(1);
+}
 const root = ensureTrixieRoot();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-edge-'));
 const certs = makeCertificates(dir, hostname);
@@ -223,8 +233,8 @@ function writeReport(fixed: { keepalive: number; handshake: number }): void {
 server certificate, the client certificate (P-256, from a P-256 CA) verified against the same CA
 when given, 403 without a verified one, and a proxy to the same origin (a Node \`http\` server in
 its own process, answering "ok" or, at \`/1mb\`, 1 MiB) over kept-alive connections. One core:
-nginx \`worker_processes 1\`, HAProxy \`nbthread 1\`, Caddy \`GOMAXPROCS=1\`, one edge process;
-two cores: 2 of each (edge: \`PORTCULLIS_EDGE_WORKERS=2\`${workersAvailable ? '' : ', **not available in this build**: the setting does not exist yet'}).
+nginx \`worker_processes 1\`, HAProxy \`nbthread 1\`, Caddy \`GOMAXPROCS=1\`, one edge process (\`PORTCULLIS_EDGE_WORKERS=1\`);
+two cores: 2 of each (edge: \`PORTCULLIS_EDGE_WORKERS=2\`, its primary and both workers counted${workersAvailable ? '' : ', **not available in this build**: the setting does not exist yet'}).
 nginx 1.26 is Debian 13's (OpenSSL 3.5, run from a debootstrap root), nginx 1.22, HAProxy 2.6 and
 Caddy 2.6 are Debian 12's (OpenSSL 3.0; Caddy: Go's TLS); Node 24 links OpenSSL 3.5.
 Load: \`tools/bench/edge/tlsload.c\` (C, the system's OpenSSL 3.0, epoll, one thread): ${conns}
