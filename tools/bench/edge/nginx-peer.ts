@@ -33,7 +33,7 @@ export async function startNginx(build: NginxBuild, options: PeerOptions, certs:
   writeFileSync(
     conf,
     `worker_processes ${cores};
-worker_rlimit_nofile 40000;
+worker_rlimit_nofile 20000;
 pid ${pidFile};
 error_log ${dir}/nginx-error.log;
 events { worker_connections 20000; }

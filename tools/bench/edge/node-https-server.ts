@@ -48,4 +48,4 @@ const server = https.createServer(
 );
 server.keepAliveTimeout = 60_000;
 server.listen(Number(port), '127.0.0.1', () => console.log('listening'));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => process.exit(0));
