@@ -256,6 +256,19 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
     parser.destroy();
   });
 
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  /** Holds this tick's writes back, to go out together when it ends. */
+  const cork = () => {
+    if (corked) return;
+    corked = true;
+    socket.cork();
+    process.nextTick(uncork);
+  };
+
   /** Whether `request`'s response is the connection's last: it then says `Connection: close`. */
   const isLast = (request: Request) => closeAfter || (lastRead && parsing === undefined && queue[queue.length - 1] === request);
 
@@ -354,12 +367,16 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
           if (framing === 'close') closeAfter = true;
           request.framing = framing;
           request.headSent = true;
+          // Corked to the end of this tick: the head and the body bytes that came with it leave
+          // as one TLS record and one syscall, not one per write.
+          cork();
           socket.write(responseHead(status, out, framing, isLast(request)), 'latin1');
           statusOf.set(request, status);
         },
         onData(chunk) {
           if (gone) return true;
           let ok: boolean;
+          cork();
           if (request.framing === 'chunked') {
             socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
             socket.write(chunk);
@@ -369,7 +386,10 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
           return ok;
         },
         onEnd() {
-          if (request.framing === 'chunked' && !gone) socket.write(lastChunk);
+          if (request.framing === 'chunked' && !gone) {
+            cork();
+            socket.write(lastChunk);
+          }
           done(statusOf.get(request) ?? 0, upstreamMs);
           finish(request);
         },
