@@ -20,16 +20,18 @@ export const NO_CONNECTION_CERTIFICATE: ConnectionCertificate = Object.freeze({ 
 
 /**
  * Checks a client certificate (DER, or PEM for the tester; undefined when none was presented)
- * against the CAs bound to its hostname (`trust`, undefined when the hostname has none) at
- * `now`. Verification failures are facts, never exceptions: a certificate that cannot even be
- * parsed is reported `untrusted` with its fingerprint, so the WAF decides what happens.
+ * against the CAs bound to its hostname (`trust`) at `now`. A hostname without bound CAs
+ * (`trust` undefined) has no certificate facts at all: the edge never asks for a certificate
+ * there, so rules see none even if a client would have one. Verification failures are facts,
+ * never exceptions: a certificate that cannot even be parsed is reported `untrusted` with its
+ * fingerprint, so the WAF decides what happens.
  */
 export function connectionCertificate(
   certificate: Uint8Array | string | undefined,
   trust: TrustStore | undefined,
   now: Date,
 ): ConnectionCertificate {
-  if (certificate === undefined) return NO_CONNECTION_CERTIFICATE;
+  if (certificate === undefined || trust === undefined) return NO_CONNECTION_CERTIFICATE;
   let info;
   try {
     info = inspectCertificate(certificate);
@@ -37,9 +39,7 @@ export function connectionCertificate(
     const fingerprintSha256 = typeof certificate === 'string' ? '' : createHash('sha256').update(certificate).digest('hex');
     return { facts: { ...NO_CLIENT_CERT, presented: true, fingerprintSha256, error: 'untrusted' }, caId: undefined };
   }
-  const check: { ok: true; ca: { id: string } } | { ok: false; reason: ChainFailureReason } = trust
-    ? trust.verify(certificate, now)
-    : { ok: false, reason: 'untrusted' };
+  const check: { ok: true; ca: { id: string } } | { ok: false; reason: ChainFailureReason } = trust.verify(certificate, now);
   return {
     facts: {
       presented: true,

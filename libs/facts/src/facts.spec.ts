@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { createCertificateAuthority, createTrustStore, issueClientCertificate, loadIssuingCa, localCaSigner } from '@portcullis/pki';
 import { NO_CLIENT_CERT } from '@portcullis/waf';
 import { describe, expect, it } from 'vitest';
-import { buildRequestFacts, connectionCertificate, requestCertificateFacts } from './index.ts';
+import { buildRequestFacts, connectionCertificate, NO_CONNECTION_CERTIFICATE, requestCertificateFacts } from './index.ts';
 
 describe('facts', () => {
   it('gives one certificate the same facts as PEM (the rule tester) and as DER (the edge)', async () => {
@@ -15,7 +15,11 @@ describe('facts', () => {
     const fromPem = connectionCertificate(cert.certificatePem, trust, now);
     expect(connectionCertificate(der, trust, now)).toEqual(fromPem);
     expect(fromPem).toMatchObject({ caId: 'ca_1', facts: { presented: true, chainVerified: true, subjectDn: 'CN=alice', error: '' } });
-    expect(connectionCertificate(der, undefined, now).facts).toMatchObject({ presented: true, chainVerified: false, error: 'untrusted' });
+    // No CAs bound: the edge asks for no certificate there, so there are no certificate facts.
+    expect(connectionCertificate(der, undefined, now)).toBe(NO_CONNECTION_CERTIFICATE);
+    const stranger = await createCertificateAuthority({ subject: { commonName: 'Bound CA' } });
+    const elsewhere = createTrustStore([{ id: 'ca_2', certificate: stranger.certificatePem }]);
+    expect(connectionCertificate(der, elsewhere, now).facts).toMatchObject({ presented: true, chainVerified: false, error: 'untrusted' });
     const garbage = connectionCertificate(new Uint8Array([1, 2, 3]), trust, now);
     expect(garbage.facts).toMatchObject({ presented: true, chainVerified: false, error: 'untrusted' });
     expect(garbage.facts.fingerprintSha256).toMatch(/^[0-9a-f]{64}$/);

@@ -67,7 +67,8 @@ export function wafRuleTestService(deps: Deps) {
     if (request.certificatePem === undefined) {
       return request.certificate ? { ...NO_CLIENT_CERT, presented: true, error: '', ...request.certificate } : NO_CLIENT_CERT;
     }
-    // Parsed first so an unreadable PEM is the caller's error, not an "untrusted" fact.
+    // Parsed first so an unreadable PEM is the caller's error, not an "untrusted" fact. On a
+    // hostname without bound CAs the edge asks for no certificate: no facts, as there.
     inspectCertificate(request.certificatePem);
     const trust = await loadSiteTrust(store, siteId);
     const caIds = casForHost(trust, host);
