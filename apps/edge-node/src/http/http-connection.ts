@@ -32,6 +32,8 @@ export interface HttpConnection {
 }
 
 const continueLine = 'HTTP/1.1 100 Continue\r\n\r\n';
+/** Request body bytes held before the origin asks for them; past this the client is not read. */
+const maxHeldBody = 64 * 1024;
 const crlf = Buffer.from('\r\n');
 const lastChunk = Buffer.from('0\r\n\r\n');
 
@@ -45,6 +47,7 @@ class Request {
   bodyComplete: boolean;
   /** Body bytes parsed before the origin asked for them. */
   buffered: Buffer[] = [];
+  bufferedBytes = 0;
   target: BodyTarget | undefined;
   /** The origin no longer takes the body: the rest is read and dropped. */
   bodyStopped = false;
@@ -175,7 +178,13 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
       if (request.bodyStopped) return;
       if (request.target) {
         if (!request.target.write(chunk)) pauseReading(request);
-      } else request.buffered.push(chunk);
+        return;
+      }
+      // The origin has not asked for the body yet (connecting, or waiting for 100 Continue):
+      // hold a little of it, then stop reading the client.
+      request.buffered.push(chunk);
+      request.bufferedBytes += chunk.length;
+      if (request.bufferedBytes >= maxHeldBody) pauseReading(request);
     },
     onComplete() {
       const request = parsing!;
@@ -330,7 +339,11 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
             start(target) {
               request.target = target;
               if (wantsContinue && request.buffered.length === 0 && !request.bodyComplete) socket.write(continueLine, 'latin1');
-              for (const chunk of request.buffered.splice(0)) if (!target.write(chunk)) pauseReading(request);
+              let taken = true;
+              for (const chunk of request.buffered.splice(0)) taken = target.write(chunk) && taken;
+              request.bufferedBytes = 0;
+              if (!taken) pauseReading(request);
+              else if (!request.flowing) resumeReading(request);
               if (request.bodyComplete) target.end();
             },
             resume() {

@@ -122,6 +122,17 @@ describe('the lean HTTP/1.1 path', () => {
     expect(ids).not.toContain('origin-chosen');
   });
 
+  it('streams a large request body to the origin whole, sized and chunked', async () => {
+    const body = 'y'.repeat(2 * 1024 * 1024);
+    const sized = await exchange([`POST /large HTTP/1.1\r\n${host}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`]);
+    expect(sized.text).toContain(`POST /large ${body.length}`);
+    const chunks = Array.from({ length: 32 }, () => `10000\r\n${'z'.repeat(0x10000)}\r\n`).join('');
+    const chunked = await exchange([
+      `POST /large-chunked HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunks}0\r\n\r\n`,
+    ]);
+    expect(chunked.text).toContain(`POST /large-chunked ${32 * 0x10000}`);
+  });
+
   it('sends 100 Continue when the origin asks for the body, and takes the body after it', async () => {
     const reply = await exchange(
       [`POST /continue HTTP/1.1\r\n${host}Content-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, 'body'],
