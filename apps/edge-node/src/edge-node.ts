@@ -33,8 +33,6 @@ export interface EdgeNodeOptions {
   readonly originTimeouts?: OriginTimeouts;
   /** Extra CAs trusted for https origins. */
   readonly originCaPems?: readonly string[];
-  /** How long an idle kept-alive client connection stays open. */
-  readonly keepAliveTimeoutMs?: number;
   /** Client connection deadlines and cap (serving-limits.ts); unset ones keep their defaults. */
   readonly servingLimits?: Partial<ServingLimits>;
   /**
@@ -114,7 +112,6 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
   const common = {
     ...(options.originTimeouts ? { originTimeouts: options.originTimeouts } : {}),
     ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
-    ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
     ...(options.servingLimits ? { servingLimits: options.servingLimits } : {}),
   };
   const workerCount = options.workers ?? 1;

@@ -31,8 +31,6 @@ export interface ServingOptions {
   readonly originTimeouts?: OriginTimeouts;
   /** Extra CAs trusted for https origins. */
   readonly originCaPems?: readonly string[];
-  /** How long an idle kept-alive client connection stays open. */
-  readonly keepAliveTimeoutMs?: number;
   /** Client connection deadlines and cap; unset ones keep their defaults. */
   readonly servingLimits?: Partial<ServingLimits>;
 }

@@ -51,7 +51,6 @@ const start = async (message: WorkerStart) => {
     requestId: createRequestIds(),
     ...(message.originTimeouts ? { originTimeouts: message.originTimeouts } : {}),
     ...(message.originCaPems ? { originCaPems: message.originCaPems } : {}),
-    ...(message.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: message.keepAliveTimeoutMs } : {}),
     ...(message.servingLimits ? { servingLimits: message.servingLimits } : {}),
   });
   send({ kind: 'listening', port: serving.port });

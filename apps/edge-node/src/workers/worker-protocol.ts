@@ -30,7 +30,6 @@ export interface WorkerStart {
   readonly accessLog: { readonly mode: AccessLogMode; readonly sampleEvery: number };
   readonly originTimeouts?: OriginTimeouts;
   readonly originCaPems?: readonly string[];
-  readonly keepAliveTimeoutMs?: number;
   readonly servingLimits?: Partial<ServingLimits>;
   /** The drain grace a SIGTERM sent to the worker itself gets (a whole process group signalled). */
   readonly drainMs: number;
