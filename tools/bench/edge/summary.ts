@@ -161,10 +161,18 @@ export function evaluateTargets(results: Results, s: TargetServers): Target[] {
     met: value === undefined ? undefined : ahead ? value > bound : value >= bound,
   });
   const wall = (x: Sample) => x.perWall;
-  const scaling = (two: Scenario, one: Scenario) => {
-    const a = results.median(s.edge, two, wall);
-    const b = results.median(s.edge, one, wall);
+  const scaling = (server: string, two: Scenario, one: Scenario) => {
+    const a = results.median(server, two, wall);
+    const b = results.median(server, one, wall);
     return a === undefined || b === undefined ? undefined : a / b;
+  };
+  // nginx's own two-to-one ratio in the same run shows what this machine allows.
+  const scalingTarget = (what: string, two: Scenario, one: Scenario) => {
+    const target = atLeast(`Two workers ≥ 1.8× one, ${what} (wall rate)`, scaling(s.edge, two, one), 1.8, 'one worker');
+    const nginx = scaling(s.nginx126, two, one);
+    return nginx === undefined || target.met === undefined
+      ? target
+      : { ...target, measured: `${target.measured} (nginx 1.26 in this run: ${nginx.toFixed(2)}×)` };
   };
   const memory = (name: string) => {
     const m = results.memory.get(name);
@@ -176,8 +184,8 @@ export function evaluateTargets(results: Results, s: TargetServers): Target[] {
     atLeast('Kept-alive requests per core ≥ 0.6× nginx 1.26', results.ratio(s.edge, s.nginx126, 'keepalive'), 0.6, 'nginx 1.26'),
     atLeast('New handshakes per core ≥ 0.6× nginx 1.26', results.ratio(s.edge, s.nginx126, 'handshake'), 0.6, 'nginx 1.26'),
     atLeast('New handshakes per core ≥ 1.0× nginx 1.22', results.ratio(s.edge, s.nginx122, 'handshake'), 1.0, 'nginx 1.22'),
-    atLeast('Two workers ≥ 1.8× one, new handshakes (wall rate)', scaling('handshake2', 'handshake'), 1.8, 'one worker'),
-    atLeast('Two workers ≥ 1.8× one, kept-alive requests (wall rate)', scaling('keepalive2', 'keepalive'), 1.8, 'one worker'),
+    scalingTarget('new handshakes', 'handshake2', 'handshake'),
+    scalingTarget('kept-alive requests', 'keepalive2', 'keepalive'),
     atLeast('Ahead of HAProxy on new handshakes per core', results.ratio(s.edge, s.haproxy, 'handshake'), 1.0, 'HAProxy', true),
     atLeast('Ahead of Caddy on kept-alive requests per core', results.ratio(s.edge, s.caddy, 'keepalive'), 1.0, 'Caddy', true),
     {
