@@ -3,6 +3,7 @@ import type net from 'node:net';
 import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
 import type { ConfigStore, Readiness } from './config-store.ts';
 import type { DeltaStreamStatus } from './delta-stream.ts';
+import { metricsContentType } from './metrics/node-metrics.ts';
 import type { WorkerStatus } from './workers/worker-pool.ts';
 
 /**
@@ -49,6 +50,8 @@ export interface AdminSources {
   workers(): readonly WorkerStatus[];
   /** With worker processes: every worker is up and serves the current configuration. */
   workersServe?(): boolean;
+  /** The node's metrics in the Prometheus text format (metrics/node-metrics.ts `aggregateMetrics`). */
+  metrics?(): Promise<string>;
 }
 
 /** The store's readiness, held back while workers do not all serve the current configuration. */
@@ -111,6 +114,9 @@ function largest(values: readonly (number | undefined)[]): number | undefined {
  *   the revision applied, the last heartbeat's revision, configuration age and lag, last ACK
  *   and NACK, and whether it is connected; per serving process (worker) its pid, the
  *   generation it serves, open connections, requests served and access-log counters.
+ * - `GET /metrics`: Prometheus text format, every worker's serving metrics merged with the
+ *   node's stream and configuration metrics (docs/metrics.md). No authentication: like the
+ *   rest of this listener it must be bound to loopback or a private network.
  * Nothing secret is in any of them.
  */
 export async function startAdminServer(sources: AdminSources, host: string, port: number): Promise<http.Server> {
@@ -123,6 +129,20 @@ export async function startAdminServer(sources: AdminSources, host: string, port
       return reply(res, ready ? 200 : 503, 'application/json', `${JSON.stringify(ready ? { ready } : { ready, status, reason })}\n`);
     }
     if (path === '/status') return reply(res, 200, 'application/json', `${JSON.stringify(edgeStatus(sources), null, 2)}\n`);
+    if (path === '/metrics' && sources.metrics) {
+      sources.metrics().then(
+        (text) => {
+          res.writeHead(200, {
+            'content-type': metricsContentType,
+            'content-length': Buffer.byteLength(text),
+            'cache-control': 'no-store',
+          });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        () => reply(res, 500, 'text/plain', 'metrics unavailable\n'),
+      );
+      return;
+    }
     return reply(res, 404, 'text/plain', 'not found\n');
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,12 +3,13 @@ import type net from 'node:net';
 import path from 'node:path';
 import { resourceTypeOrder } from '@portcullis/config';
 import { loggerAccessLog, type AccessLog, type AccessLogMode } from './access-log.ts';
-import { edgeStatus, portOf, startAdminServer, type EdgeStatus } from './admin-server.ts';
+import { edgeStatus, nodeReadiness, portOf, startAdminServer, type AdminSources, type EdgeStatus } from './admin-server.ts';
 import { createConfigStore, type ConfigStore } from './config-store.ts';
 import { controlPlaneLink } from './control-plane-link.ts';
 import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
 import type { DeltaTransport } from './delta-transport.ts';
 import type { EdgeLogger } from './edge-logger.ts';
+import { aggregateMetrics, createNodeMetrics } from './metrics/node-metrics.ts';
 import { lastKnownGoodFile, lastKnownGoodWriter, restoreLastKnownGood } from './last-known-good.ts';
 import type { OriginTimeouts } from './origin/origin-contract.ts';
 import type { BackoffPolicy } from './reconnect-backoff.ts';
@@ -171,13 +172,23 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
         }),
       )
     : [];
-  const sources = {
+  const base: AdminSources = {
     nodeId: options.nodeId,
     store,
     streams: () => streams.map((s) => s.status()),
     loadedFrom: () => loadedFrom,
     workers,
     ...(pool ? { workersServe: () => pool!.serving(store.current?.generation) } : {}),
+  };
+  const nodeMetrics = createNodeMetrics({
+    streams: base.streams,
+    generation: () => store.current?.generation,
+    ready: () => nodeReadiness(base).ready,
+    workerRestarts: () => workers().map((w) => w.restarts),
+  });
+  const sources: AdminSources = {
+    ...base,
+    metrics: async () => aggregateMetrics(nodeMetrics, pool ? await pool.metrics() : [await local!.metrics()]),
   };
   const admin = await startAdminServer(sources, options.adminHost, options.adminPort);
   log.info(

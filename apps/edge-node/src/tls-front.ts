@@ -5,6 +5,7 @@ import type { ConfigSnapshot } from './config-snapshot.ts';
 import { createConnectionDeadlines } from './connection-deadlines.ts';
 import { attachConnectionState } from './connection-state.ts';
 import type { EdgeLogger } from './edge-logger.ts';
+import type { ServingMetrics } from './metrics/serving-metrics.ts';
 import { defaultServingLimits, type ServingLimits } from './serving-limits.ts';
 
 export interface TlsFrontOptions {
@@ -15,6 +16,8 @@ export interface TlsFrontOptions {
   readonly log: EdgeLogger;
   /** Deadlines and the connection cap; unset ones keep `defaultServingLimits`. */
   readonly limits?: Partial<ServingLimits>;
+  /** Counts handshakes (by hostname kind and outcome) and open connections. */
+  readonly metrics?: ServingMetrics;
 }
 
 /**
@@ -45,11 +48,17 @@ const unrecognizedName = Buffer.from([21, 3, 3, 0, 2, 2, 112]);
  * send deadline) and counts against the connection cap (connection-deadlines.ts).
  */
 export function createTlsFront(options: TlsFrontOptions): net.Server {
-  const { log } = options;
+  const { log, metrics } = options;
+  const connectionClosed = () => metrics?.connectionClosed();
   const deadlines = createConnectionDeadlines({ ...defaultServingLimits, ...options.limits }, log);
   const server = net.createServer({ noDelay: true }, (socket) => {
     const watch = deadlines.admit(socket);
-    if (!watch) return;
+    if (!watch) {
+      metrics?.handshake('unknown', 'capacity');
+      return;
+    }
+    metrics?.connectionOpened();
+    socket.once('close', connectionClosed);
     let received: Buffer | undefined;
     let reads = 0;
     socket.on('error', () => socket.destroy());
@@ -59,6 +68,7 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
       if (hello.status === 'incomplete') {
         if (++reads < maxClientHelloReads) return;
         log.debug({ remote: socket.remoteAddress, reads }, 'ClientHello in too many pieces; closed');
+        metrics?.handshake('unknown', 'invalid');
         socket.destroy();
         return;
       }
@@ -66,6 +76,7 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
       socket.pause();
       if (hello.status === 'invalid') {
         log.debug({ remote: socket.remoteAddress, reason: hello.reason }, 'not a TLS ClientHello; closed');
+        metrics?.handshake('unknown', 'invalid');
         socket.destroy();
         return;
       }
@@ -73,6 +84,7 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
       const choice = serverName === undefined ? undefined : options.snapshot()?.tlsFor(serverName);
       if (serverName === undefined || !choice) {
         log.debug({ remote: socket.remoteAddress, serverName: serverName ?? null }, 'no credential for the server name; handshake refused');
+        metrics?.handshake('unknown', 'refused');
         socket.end(unrecognizedName);
         return;
       }
@@ -86,7 +98,16 @@ export function createTlsFront(options: TlsFrontOptions): net.Server {
       });
       attachConnectionState(secure, serverName, choice.trust !== undefined, watch);
       watch.handshakeStarted(secure);
-      secure.once('secure', () => watch.secured());
+      const kind = choice.trust !== undefined ? 'mtls' : 'plain';
+      let secured = false;
+      secure.once('secure', () => {
+        secured = true;
+        metrics?.handshake(kind, 'completed');
+        watch.secured();
+      });
+      secure.once('close', () => {
+        if (!secured) metrics?.handshake(kind, 'failed');
+      });
       secure.on('error', (error) => {
         log.debug({ remote: socket.remoteAddress, serverName, error: error.message }, 'TLS connection error');
         secure.destroy();

@@ -4,6 +4,7 @@ import type { ConfigSnapshot } from '../config-snapshot.ts';
 import { connectionStateOf, type ConnectionState } from '../connection-state.ts';
 import { decide, type RequestOutcome } from '../decision/decide.ts';
 import type { AccessEntry, AccessLog } from '../access-log.ts';
+import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { BodySource, BodyTarget, OriginClient, OriginExchange } from '../origin/origin-contract.ts';
 import type { OriginError } from '../origin/origin-error.ts';
 import { RequestParser, type ParsedHead } from './request-parser.ts';
@@ -23,6 +24,8 @@ export interface HttpPathOptions {
   draining?(): boolean;
   /** Told when a request's head is read and when its response is over (for /status). */
   readonly requests?: { started(): void; ended(): void };
+  /** Counts decisions, certificate checks, responses and latencies (metrics/serving-metrics.ts). */
+  readonly metrics?: ServingMetrics;
 }
 
 /** A served connection, for draining. */
@@ -143,7 +146,7 @@ function flatten(headers: Readonly<Record<string, string | string[]>>): string[]
 export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOptions): HttpConnection {
   const state: ConnectionState | undefined = connectionStateOf(socket);
   const now = options.now ?? (() => new Date());
-  const { accessLog } = options;
+  const { accessLog, metrics } = options;
   const queue: Request[] = [];
   /** The request whose head or body the parser is in. */
   let parsing: Request | undefined;
@@ -230,6 +233,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
           ms: 0,
         });
         writeWhole(response, true, false);
+        metrics?.responded('invalid', outcome.status, undefined);
         socket.end();
       } else closeAfter = true;
     }
@@ -308,11 +312,16 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
     if (outcome.kind === 'refuse') {
       writeWhole(refusalResponse({ status: outcome.status }, request.id, outcome.detail), isLast(request), head.method === 'HEAD');
       accessLog.record({ ...line, host: outcome.host, status: outcome.status, reason: outcome.detail, ms: elapsed(request.started) });
+      metrics?.responded('refuse', outcome.status, request.started);
       finish(request);
       return;
     }
-    const done = (status: number, upstreamMs: number | undefined, error?: string) =>
+    metrics?.evaluated(outcome.site.id, outcome.decision, state?.facts.requestedCertificate ? outcome.clientCert : undefined);
+    const kind = outcome.kind;
+    const done = (status: number, upstreamMs: number | undefined, error?: string) => {
+      metrics?.responded(kind, status, request.started);
       logDone(accessLog, line, outcome, status, upstreamMs, request.started, error);
+    };
     if (outcome.kind === 'block') {
       writeWhole(refusalResponse(outcome.response, request.id), isLast(request), head.method === 'HEAD');
       done(outcome.response.status, undefined);
@@ -365,6 +374,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
       {
         onHead(status, fields) {
           upstreamMs = performance.now() - sentAt;
+          metrics?.originResponded(upstreamMs);
           let length = false;
           const out: string[] = [];
           for (let i = 0; i < fields.length; i += 2) {
@@ -407,6 +417,7 @@ export function serveHttpConnection(socket: tls.TLSSocket, options: HttpPathOpti
           finish(request);
         },
         onError(error: OriginError) {
+          metrics?.originFailed(error.code);
           if (!request.headSent) {
             const body502 = `${error.status} ${error.status === 504 ? 'Gateway Timeout' : 'Bad Gateway'}: the origin ${error.code === 'timeout' || error.code === 'connect-timeout' ? 'did not answer in time' : 'could not be reached'}.\nRequest id: ${request.id}\n`;
             if (!request.bodyComplete) closeAfter = true;

@@ -4,6 +4,7 @@ import type { AccessLog } from '../access-log.ts';
 import type { ConfigSnapshot } from '../config-snapshot.ts';
 import type { EdgeLogger } from '../edge-logger.ts';
 import { serveHttpConnection, type HttpConnection } from '../http/http-connection.ts';
+import { createServingMetrics, type MetricsJson } from '../metrics/serving-metrics.ts';
 import { createOriginClient } from '../origin/origin-client.ts';
 import type { OriginTimeouts } from '../origin/origin-contract.ts';
 import type { ServingLimits } from '../serving-limits.ts';
@@ -46,6 +47,8 @@ export interface ServingSide {
   /** The port listened on. */
   readonly port: number;
   stats(): ServingStats;
+  /** This process's serving metrics (handshakes, decisions, responses, latencies) as JSON, for aggregation. */
+  metrics(): Promise<MetricsJson>;
   /**
    * Stops accepting, closes idle connections, lets requests in progress finish (their
    * connections close after the response) for up to `graceMs`, then closes whatever is left.
@@ -66,6 +69,7 @@ export async function startServingSide(options: ServingOptions): Promise<Serving
     ...(options.originTimeouts ? { timeouts: options.originTimeouts } : {}),
     ...(options.originCaPems ? { originCaPems: options.originCaPems } : {}),
   });
+  const metrics = createServingMetrics();
   let requestsServed = 0;
   let requestsInFlight = 0;
   let draining = false;
@@ -87,11 +91,13 @@ export async function startServingSide(options: ServingOptions): Promise<Serving
         requestId: options.requestId,
         draining: () => draining,
         requests,
+        metrics,
       });
       sockets.set(socket, connection);
       socket.once('close', () => sockets.delete(socket));
     },
     log,
+    metrics,
     ...(options.servingLimits ? { limits: options.servingLimits } : {}),
   });
   await new Promise<void>((resolve, reject) => {
@@ -117,6 +123,7 @@ export async function startServingSide(options: ServingOptions): Promise<Serving
   return {
     port,
     stats: () => ({ openConnections: sockets.size, requestsServed, requestsInFlight }),
+    metrics: () => metrics.registry.getMetricsAsJSON(),
     async drain(graceMs) {
       draining = true;
       const closed = stopListening();

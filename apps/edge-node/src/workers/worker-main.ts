@@ -72,6 +72,11 @@ const drain = async (graceMs: number) => {
 };
 
 process.on('message', (message: PrimaryMessage) => {
+  // Answered at once, not queued behind configurations: a scrape must not wait for a swap.
+  if (message.kind === 'metrics') {
+    void serving?.metrics().then((metrics) => send({ kind: 'metrics', id: message.id, metrics }));
+    return;
+  }
   queue = queue
     .then(async () => {
       if (message.kind === 'start') {

@@ -4,6 +4,7 @@ import type { AccessLogStats } from '../access-log.ts';
 import type { HeldResources } from '../config-store.ts';
 import type { ConfirmOutcome } from '../delta-stream.ts';
 import type { EdgeLogger } from '../edge-logger.ts';
+import type { MetricsJson } from '../metrics/serving-metrics.ts';
 import type { ServingStats } from './serving-side.ts';
 import type { PrimaryMessage, WorkerConfig, WorkerMessage, WorkerStart } from './worker-protocol.ts';
 
@@ -67,6 +68,11 @@ export interface WorkerPool {
   /** Every worker is alive, listening and serving `generation`. */
   serving(generation: number | undefined): boolean;
   statuses(): WorkerStatus[];
+  /**
+   * Every running worker's serving metrics, asked over IPC; a worker that does not answer
+   * within `timeoutMs` (restarting, or stuck) is left out of this scrape.
+   */
+  metrics(timeoutMs?: number): Promise<MetricsJson[]>;
   /** Drains every worker (`ServingSide.drain`) and resolves when all have exited; no restarts after. */
   drain(graceMs: number): Promise<void>;
 }
@@ -127,6 +133,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   /** Versions of each type last sent, to send only the types a change touched. */
   let sent: Partial<Record<ResourceType, string>> = {};
   const waiters = new Set<() => void>();
+  /** Metrics requests awaiting their worker's answer, by request id. */
+  const metricsWanted = new Map<number, (metrics: MetricsJson) => void>();
+  let metricsId = 0;
   const changed = () => {
     for (const waiter of [...waiters]) waiter();
     options.onChange?.();
@@ -172,6 +181,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
               { worker: slot.index, generation: message.generation, names: message.rejected },
               'edge worker refused resources the primary holds',
             );
+        } else if (message.kind === 'metrics') {
+          metricsWanted.get(message.id)?.(message.metrics);
+          return;
         } else {
           slot.serving = message.serving;
           slot.accessLog = message.accessLog;
@@ -263,6 +275,25 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         requestsServed: slot.serving?.requestsServed ?? 0,
         accessLog: slot.accessLog,
       })),
+    async metrics(timeoutMs = 1_000) {
+      const answers = slots
+        .filter((slot) => slot.child?.connected && slot.listening)
+        .map(
+          (slot) =>
+            new Promise<MetricsJson | undefined>((resolve) => {
+              const id = (metricsId += 1);
+              const finish = (metrics: MetricsJson | undefined) => {
+                clearTimeout(timer);
+                metricsWanted.delete(id);
+                resolve(metrics);
+              };
+              const timer = setTimeout(() => finish(undefined), timeoutMs);
+              metricsWanted.set(id, finish);
+              sendTo(slot, { kind: 'metrics', id });
+            }),
+        );
+      return (await Promise.all(answers)).filter((metrics) => metrics !== undefined);
+    },
     async drain(graceMs) {
       stopping = true;
       const exits = slots.map((slot) => {

@@ -1,6 +1,7 @@
 import type { ResourceType } from '@portcullis/config';
 import type { AccessLogMode, AccessLogStats } from '../access-log.ts';
 import type { HeldResources } from '../config-store.ts';
+import type { MetricsJson } from '../metrics/serving-metrics.ts';
 import type { OriginTimeouts } from '../origin/origin-contract.ts';
 import type { ServingLimits } from '../serving-limits.ts';
 import type { ServingStats } from './serving-side.ts';
@@ -38,13 +39,18 @@ export interface WorkerStart {
 }
 
 export type PrimaryMessage =
-  WorkerStart | ({ readonly kind: 'config' } & WorkerConfig) | { readonly kind: 'drain'; readonly graceMs: number };
+  | WorkerStart
+  | ({ readonly kind: 'config' } & WorkerConfig)
+  | { readonly kind: 'drain'; readonly graceMs: number }
+  /** Asks for the worker's serving metrics (answered with `metrics` and the same `id`). */
+  | { readonly kind: 'metrics'; readonly id: number };
 
 export type WorkerMessage =
   | { readonly kind: 'listening'; readonly port: number }
   /** A configuration is served; `rejected` names resources the worker's store refused (none, normally). */
   | { readonly kind: 'swapped'; readonly generation: number; readonly rejected: readonly string[] }
-  | { readonly kind: 'stats'; readonly serving: ServingStats; readonly accessLog: AccessLogStats };
+  | { readonly kind: 'stats'; readonly serving: ServingStats; readonly accessLog: AccessLogStats }
+  | { readonly kind: 'metrics'; readonly id: number; readonly metrics: MetricsJson };
 
 /** Types whose resources a configuration carries. */
 export function typesIn(config: WorkerConfig): ResourceType[] {
