@@ -8,6 +8,8 @@ import { startDiscovery } from './discovery/start-discovery.ts';
 import { buildHttpApp } from './http/app.ts';
 import { openStore } from './store/open-store.ts';
 import { startStoreHealthMonitor } from './store/store-health-monitor.ts';
+import { createControlPlaneMetrics } from './metrics/control-plane-metrics.ts';
+import { timedStore } from './store/timed-store.ts';
 
 /**
  * Starts the control plane: the store (Redis when PORTCULLIS_REDIS_URL is set, else the
@@ -21,18 +23,22 @@ import { startStoreHealthMonitor } from './store/store-health-monitor.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const store = await openStore(
+  const metrics = createControlPlaneMetrics();
+  const opened = await openStore(
     config.redisUrl ? { redisUrl: config.redisUrl } : { sqlitePath: path.join(config.dataDir, 'portcullis.db') },
     {
       // Every failed reconnect attempt lands here; the health monitor warns once per outage.
       onConnectionError: (error) => log.debug({ err: error.message }, 'redis connection error; reconnecting'),
     },
   );
+  // Every store call is timed: the health probe's, the APIs', discovery's.
+  const store = timedStore(opened, metrics.storeTimer);
   // Probed before anything serves, so a replica that starts cut off from its store starts unready.
   const storeHealth = await startStoreHealthMonitor({ store, log });
+  metrics.watch({ storeHealth });
   const keyManager = localKeyManager(config.masterKeys);
-  const services = createServices({ store, keyManager, now: () => new Date() }, { adminToken: config.adminToken });
-  const http = await buildHttpApp({ services, loggerInstance: log, storeHealth });
+  const services = createServices({ store, keyManager, now: () => new Date(), metrics: metrics.domain }, { adminToken: config.adminToken });
+  const http = await buildHttpApp({ services, loggerInstance: log, storeHealth, metrics });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   const grpc = await startAdminGrpcServer({
     services,
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
     pollMs: config.discoveryPollMs,
     log,
   });
+  metrics.watch({ edges: services.edges, cache: discovery.cache });
   http.log.info(
     {
       store: config.redisUrl ? 'redis' : 'embedded',

@@ -109,6 +109,11 @@ export function accountsService(deps: Deps, adminToken: string | undefined) {
       return revoked;
     },
 
+    /** Whether `token` is the administrator token; never reads the store (the metrics route checks it during outages). */
+    isAdminToken(token: string): boolean {
+      return adminToken !== undefined && adminToken !== '' && constantTimeEqual(token, adminToken);
+    },
+
     /**
      * Who presents `token`: the administrator (bootstrap token) or an account (API key).
      * Throws `Auth.MissingKey` when no token was sent (undefined) and `Auth.InvalidKey`

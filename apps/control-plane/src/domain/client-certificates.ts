@@ -78,6 +78,7 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
           },
         ],
       });
+      if (status === 'revoked') deps.metrics?.revoked('client_certificate');
       return updated;
     });
   }
@@ -160,6 +161,7 @@ export function clientCertificatesService(deps: Deps, accountCa: AccountCaServic
           ],
         });
       });
+      deps.metrics?.certificateIssued(certificate.keySource);
       return { certificate, privateKeyPem: issued.privateKeyPem ?? undefined, pkcs12 };
     },
 

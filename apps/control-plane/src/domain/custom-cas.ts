@@ -230,6 +230,7 @@ export function customCasService(deps: Deps) {
         puts: [{ kind: 'revocation', id, data: revocation, indexes: [indexes.revocationsOf(caId)], uniques: [] }],
         audit: [{ accountId, action: 'CustomCa.RevokeSerial', target: { kind: 'customCa', id: caId }, details: { serialNumber } }],
       });
+      deps.metrics?.revoked('custom_ca_serial');
       return revocation;
     },
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { adminV1 } from '@portcullis/proto';
-import { freePort } from '@portcullis/testing';
+import { freePort, parsePrometheusText } from '@portcullis/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resourceTypes } from '@portcullis/config';
 import { enrollEdge, fetchCall, openGrpcStream } from '../discovery/test/grpc-edge.ts';
@@ -106,6 +106,16 @@ describe('control plane process: gRPC admin beside HTTP', () => {
     const stream = openGrpcStream(`localhost:${discoveryPort}`, edge);
     stream.send({ nodeId: 'process-edge', typeUrl: resourceTypes.site.typeUrl });
     expect((await stream.next()).resources.map((r) => r.name)).toEqual([`site/${site.id}`]);
+
+    // main.ts composes the metrics: the gRPC issuance, the timed store and the connected edge show on /metrics (loopback, no token).
+    const scrape = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    const metrics = parsePrometheusText(await scrape.text());
+    expect(metrics.value('portcullis_cp_client_certificates_issued_total')).toBe(1);
+    expect(metrics.value('portcullis_cp_edges_connected')).toBe(1);
+    expect(metrics.value('portcullis_cp_store_healthy')).toBe(1);
+    expect(metrics.value('portcullis_cp_store_operation_seconds_count', { operation: 'commit', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(metrics.value('portcullis_cp_discovery_cache_revision')).toBeGreaterThan(0);
 
     started.kill('SIGTERM');
     expect(await exited, output).toEqual({ code: 0, signal: null });

@@ -16,6 +16,8 @@ import { edgeEnrollmentRoutes } from './routes/edge-enrollment.ts';
 import { rpcRoute } from './rpc/rpc-route.ts';
 import type { StoreHealth } from '../store/store-health.ts';
 import { healthRoutes } from './routes/health.ts';
+import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.ts';
+import { metricsRoute } from './metrics-route.ts';
 import { consoleRoutes } from './console-routes.ts';
 import { guardStoreHealth } from './store-health-guard.ts';
 import { clientErrorHandler, expectationFailedHandler, frameworkErrorHandler, maxHeadBytes, requestHeadGuard } from './request-framing.ts';
@@ -35,6 +37,8 @@ export interface HttpAppOptions {
   readonly enrollRateLimit?: { perSecond: number; burst: number };
   /** While unhealthy, store routes answer 503 `Store.Unavailable` at once and /readyz 503 (store-health-guard.ts). */
   readonly storeHealth?: StoreHealth;
+  /** Counts every request (route pattern, method, status, latency) and serves GET /metrics (metrics-route.ts). */
+  readonly metrics?: ControlPlaneMetrics;
 }
 
 /** Bodies above this are refused with `Payload.TooLarge` (413); CRL uploads allow more. */
@@ -59,6 +63,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.addHook('onRoute', refuseUndeclaredQuery);
   app.addHook('onRequest', requestHeadGuard);
   app.server.on('checkExpectation', expectationFailedHandler);
+  const { metrics } = options;
+  if (metrics)
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: label values stay bounded.
+      metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -115,6 +125,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   guardStoreHealth(app, options.storeHealth);
   await app.register(healthRoutes(options.storeHealth));
+  if (metrics) await app.register(metricsRoute(metrics, options.services.accounts));
   await app.register(consoleRoutes);
 
   const limiter = rateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });

@@ -5,8 +5,11 @@ import { StoreUnavailableError } from '../store/store-unavailable-error.ts';
 /** How long a caller told `Store.Unavailable` should wait: about two store probes. */
 export const storeRetryAfterSeconds = 2;
 
-/** Routes that answer without the store: liveness, readiness, the API description (and, by prefix, its UI and the console's files). */
-const storeFreeRoutes = new Set(['/healthz', '/readyz', '/openapi.json']);
+/**
+ * Routes that answer without the store: liveness, readiness, metrics (readable during an
+ * outage), the API description (and, by prefix, its UI and the console's files).
+ */
+const storeFreeRoutes = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
 /**
  * Makes the whole app fail fast while the store is unhealthy: every request for a route
