@@ -126,4 +126,18 @@ describe.each([1, 2])('edge /metrics with %i worker(s)', (workerCount) => {
         before.value('portcullis_edge_tls_handshakes_total', { hostname_kind: 'unknown', outcome: 'refused' }),
     ).toBe(1);
   });
+
+  // Last: it stops the origin.
+  it('counts an origin failure as an origin error and a 502 forward response', async () => {
+    const before = (await scrape()).parsed;
+    await world.origin.close();
+    const failed = await curl(edge.httpsPort, 'www.example.com', '/down', { cacert: world.pki.serverCaFile });
+    expect(failed.status).toBe(502);
+    const after = (await scrape()).parsed;
+    expect(after.value('portcullis_edge_origin_errors_total') - before.value('portcullis_edge_origin_errors_total')).toBe(1);
+    const forward502 = { kind: 'forward', status: '502' };
+    expect(after.value('portcullis_edge_responses_total', forward502) - before.value('portcullis_edge_responses_total', forward502)).toBe(
+      1,
+    );
+  });
 });
