@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@portcullis/testing';
+import { freePort, parsePrometheusText } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorld, curl, sClient, startTestEdge, waitFor, type TestWorld } from '../test/edge-harness.ts';
 import { siteResource } from '../test/resources.ts';
@@ -151,6 +151,23 @@ describe('edge process with workers', () => {
     // The UTF-8 bytes C2 85 read as Latin-1 (as Node reads header values): "Â" then NEL, escaped.
     expect(evil[0]!['userAgent']).toBe('evil\u00c2\\u0085 {"msg":"request","status":200,"forged":true}');
     expect(lines.some((line) => line['forged'] !== undefined)).toBe(false);
+  }, 60_000);
+
+  it("serves /metrics on the admin port with both workers' requests summed (main.ts, two workers)", async () => {
+    const edge = await startEdge({ PORTCULLIS_EDGE_WORKERS: '2', PORTCULLIS_ACCESS_LOG: 'off' });
+    for (let i = 0; i < 5; i++) expect((await get(edge.httpsPort, 'www.example.com', `/m${i}`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await get(edge.httpsPort, 'api.example.com', '/blocked')).status).toBe(403);
+    const response = await fetch(`http://127.0.0.1:${edge.adminPort}/metrics`);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const metrics = parsePrometheusText(await response.text());
+    expect(metrics.value('portcullis_edge_responses_total', { kind: 'forward', status: '200' })).toBe(5);
+    expect(metrics.value('portcullis_edge_responses_total', { kind: 'block', status: '403' })).toBe(2);
+    expect(metrics.value('portcullis_edge_tls_handshakes_total', { outcome: 'completed' })).toBe(7);
+    // Serving last-known-good without a node identity: no stream runs, the configuration is served.
+    expect(metrics.labelSets('portcullis_edge_stream_connected')).toEqual([]);
+    expect(metrics.value('portcullis_edge_config_generation')).toBeGreaterThan(0);
+    expect(metrics.value('portcullis_edge_ready')).toBe(1);
+    expect(await edge.stop()).toBe(0);
   }, 60_000);
 
   it('samples 1 in N but logs every block in sampled mode, and logs nothing in off mode', async () => {
