@@ -6,7 +6,7 @@
 # every container Portcullis starts uses the host network and binds to loopback only.
 set -euo pipefail
 
-packages=(docker.io docker-compose openssl curl nginx redis-server git ca-certificates gcc libssl-dev chromium)
+packages=(docker.io docker-compose openssl curl nginx redis-server git ca-certificates gcc libssl-dev chromium haproxy caddy debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -18,7 +18,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 # Debian starts the packaged services on install; the tests start their own on free ports.
-for svc in nginx redis-server; do
+for svc in nginx redis-server haproxy caddy; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
 done
 
