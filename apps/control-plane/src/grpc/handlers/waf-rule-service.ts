@@ -1,28 +1,22 @@
 import type { adminV1 } from '@portcullis/proto';
 import type { WafAction } from '../../domain/entities.ts';
 import type { Services } from '../../domain/services.ts';
-import type { SampleRequest } from '../../domain/waf-rule-test.ts';
+import { sampleRequestLimits, type SampleRequest } from '../../domain/waf-rule-test.ts';
 import { maxRulesPerSite, type SavedRule, type SiteRules, type WafRuleInput } from '../../domain/waf-rules.ts';
 import { ApiError, type ApiErrorCode } from '../../domain/api-error.ts';
 import { message } from '../admin-messages.ts';
 import { optionalText, requiredId, requiredText, textList } from '../request-fields.ts';
 import type { UnaryHandler } from '../unary-handler.ts';
 
-/** The HTTP API's bounds on the same fields. */
+/** The HTTP API's bounds on the same fields; the sample request's are the domain's own. */
 const limits = {
   name: 128,
   expression: 8192,
   blockBody: 8192,
   contentType: 256,
   host: 253,
-  method: 16,
-  uri: 8192,
-  headerName: 256,
-  headerValue: 8192,
-  headerValues: 32,
-  headers: 100,
   ip: 64,
-  certificatePem: 65_536,
+  ...sampleRequestLimits,
 } as const;
 
 /** The fields `update_mask` may name. */
