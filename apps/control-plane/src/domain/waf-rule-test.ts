@@ -136,7 +136,7 @@ function checkedSample(request: SampleRequest): { method: string; uri: string; h
   }
   const entries = Object.entries(request.headers ?? {});
   if (entries.length > limits.headers) refuseSample('request.headers', `at most ${limits.headers} headers`);
-  const headers: Record<string, string[]> = {};
+  const headers: Record<string, string[]> = Object.create(null);
   for (const [name, value] of entries) {
     if (name.length > limits.headerName || !token.test(name)) {
       refuseSample('request.headers', `header names that are HTTP tokens of 1–${limits.headerName} characters`);
