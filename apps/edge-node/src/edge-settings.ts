@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AccessLogMode } from './access-log.ts';
-import { servingLimitsFromEnv, type ServingLimits } from './serving-limits.ts';
+import type { AccessLogMode } from './http/access-log.ts';
+import { servingLimitsFromEnv, type ServingLimits } from './http/serving-limits.ts';
 
 /** The edge's settings, read once at start from the environment. */
 export interface EdgeSettings {

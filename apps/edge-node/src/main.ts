@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { createBufferedAccessLog } from './access-log.ts';
+import { createBufferedAccessLog } from './http/access-log.ts';
 import { createEdgeLogger } from './edge-logger.ts';
 import { startDemoOrigin } from './demo-origin.ts';
 import { startEdgeNode } from './edge-node.ts';
 import { defaultNodeId, EdgeSettingsError, loadEdgeSettings } from './edge-settings.ts';
-import { obtainNodeIdentity } from './enrollment.ts';
-import { grpcDeltaTransport } from './grpc-transport.ts';
-import { lastKnownGoodFile, loadLastKnownGood } from './last-known-good.ts';
-import { readNodeIdentity } from './node-identity.ts';
+import { obtainNodeIdentity } from './identity/enrollment.ts';
+import { grpcDeltaTransport } from './stream/grpc-transport.ts';
+import { lastKnownGoodFile, loadLastKnownGood } from './config/last-known-good.ts';
+import { readNodeIdentity } from './identity/node-identity.ts';
 
 /**
  * Starts an edge node: settings from the environment, the node identity (enrolling with the

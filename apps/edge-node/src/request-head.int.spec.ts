@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultServingLimits } from './serving-limits.ts';
+import { defaultServingLimits } from './http/serving-limits.ts';
 import { createTestWorld, curl, sClient, startTestEdge, type TestWorld } from './test/edge-harness.ts';
 
 /**

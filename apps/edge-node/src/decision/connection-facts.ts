@@ -1,5 +1,5 @@
 import { connectionCertificate, NO_CONNECTION_CERTIFICATE, type ConnectionCertificate } from '@portcullis/facts';
-import type { HostnameTrust } from '../compiled-resources.ts';
+import type { HostnameTrust } from '../config/compiled-resources.ts';
 
 /**
  * What a request decision knows of its connection, without the connection itself: the server

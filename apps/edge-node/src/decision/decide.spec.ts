@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import type { ResourceType } from '@portcullis/config';
 import type { CreatedCertificateAuthority } from '@portcullis/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigSnapshot } from '../config-snapshot.ts';
-import { createConfigStore } from '../config-store.ts';
+import type { ConfigSnapshot } from '../config/config-snapshot.ts';
+import { createConfigStore } from '../config/config-store.ts';
 import {
   credentialResource,
   revocationsResource,

@@ -1,8 +1,8 @@
 import { normaliseHost } from '@portcullis/config';
 import { buildRequestFacts, requestCertificateFacts } from '@portcullis/facts';
 import type { BlockResponse, ClientCertFacts, Decision } from '@portcullis/waf';
-import type { ConfigSnapshot, SiteConfig } from '../config-snapshot.ts';
-import { upstreamRequestHeaders } from '../upstream-headers.ts';
+import type { ConfigSnapshot, SiteConfig } from '../config/config-snapshot.ts';
+import { upstreamRequestHeaders } from './upstream-headers.ts';
 import type { ConnectionFacts } from './connection-facts.ts';
 import { headerValues, type RequestHead } from './request-head.ts';
 

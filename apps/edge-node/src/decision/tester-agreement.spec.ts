@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { factsAgreementCases } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfigStore } from '../config-store.ts';
+import { createConfigStore } from '../config/config-store.ts';
 import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from '../test/resources.ts';
 import { createTestPki, type TestCertificate, type TestPki } from '../test/test-pki.ts';
 import { createConnectionFacts } from './connection-facts.ts';

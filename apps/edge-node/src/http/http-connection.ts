@@ -1,9 +1,9 @@
 import type tls from 'node:tls';
-import { refusalResponse, type EdgeResponse } from '../block-response.ts';
-import type { ConfigSnapshot } from '../config-snapshot.ts';
-import { connectionStateOf, type ConnectionState } from '../connection-state.ts';
+import { refusalResponse, type EdgeResponse } from './block-response.ts';
+import type { ConfigSnapshot } from '../config/config-snapshot.ts';
+import { connectionStateOf, type ConnectionState } from '../tls/connection-state.ts';
 import { decide, type RequestOutcome } from '../decision/decide.ts';
-import type { AccessEntry, AccessLog } from '../access-log.ts';
+import type { AccessEntry, AccessLog } from './access-log.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { BodySource, BodyTarget, OriginClient, OriginExchange } from '../origin/origin-contract.ts';
 import type { OriginError } from '../origin/origin-error.ts';

@@ -1,5 +1,5 @@
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import type { DeltaStreamStatus } from '../delta-stream.ts';
+import type { DeltaStreamStatus } from '../stream/delta-stream.ts';
 import type { MetricsJson } from './serving-metrics.ts';
 
 /** What the primary's metrics read, at scrape time only. */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { readClientHello } from '../client-hello.ts';
+import { readClientHello } from '../tls/client-hello.ts';
 
 /** The ClientHello a real Node TLS client sends for `servername`, captured on a local socket. */
 export async function clientHelloFor(servername: string): Promise<Buffer> {

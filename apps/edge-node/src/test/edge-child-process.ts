@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { ServingLimits } from '../serving-limits.ts';
+import type { ServingLimits } from '../http/serving-limits.ts';
 import type { EdgeChildInfo, EdgeChildMemory } from './edge-child.ts';
 
 /** A test edge running as a process of its own (edge-child.ts), measured from outside. */

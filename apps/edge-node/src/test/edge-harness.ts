@@ -7,7 +7,7 @@ import type { CreatedCertificateAuthority } from '@portcullis/pki';
 import { createEdgeLogger, silentLogger, type EdgeLogger } from '../edge-logger.ts';
 import { startEdgeNode, type EdgeNode } from '../edge-node.ts';
 import type { OriginTimeouts } from '../origin/origin-contract.ts';
-import type { ServingLimits } from '../serving-limits.ts';
+import type { ServingLimits } from '../http/serving-limits.ts';
 import { FakeDiscoveryServer, memoryTransport } from './fake-discovery-server.ts';
 import { credentialResource, revocationsResource, siteResource, trustResource, wafResource, type TypedResource } from './resources.ts';
 import { createTestPki, type TestCertificate, type TestPki } from './test-pki.ts';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { resourceTypeOf, resourceTypes, type EncodedResource, type ResourceType } from '@portcullis/config';
 import { edgeV1 } from '@portcullis/proto';
-import type { DeltaCall, DeltaTransport } from '../delta-transport.ts';
+import type { DeltaCall, DeltaTransport } from '../stream/delta-transport.ts';
 import type { TypedResource } from './resources.ts';
 
 /** The server side of one stream: grpc-js's ServerDuplexStream has this shape. */

@@ -1,4 +1,4 @@
-import type { StreamClock } from '../delta-stream.ts';
+import type { StreamClock } from '../stream/delta-stream.ts';
 
 /** A clock for the stream loop that moves only when the test calls `advance`, firing the timers that fall due, in order. */
 export interface ManualClock extends StreamClock {

@@ -1,14 +1,14 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { AccessLog } from '../access-log.ts';
-import type { ConfigSnapshot } from '../config-snapshot.ts';
+import type { AccessLog } from '../http/access-log.ts';
+import type { ConfigSnapshot } from '../config/config-snapshot.ts';
 import type { EdgeLogger } from '../edge-logger.ts';
 import { serveHttpConnection, type HttpConnection } from '../http/http-connection.ts';
 import { createServingMetrics, type MetricsJson } from '../metrics/serving-metrics.ts';
 import { createOriginClient } from '../origin/origin-client.ts';
 import type { OriginTimeouts } from '../origin/origin-contract.ts';
-import type { ServingLimits } from '../serving-limits.ts';
-import { createTlsFront } from '../tls-front.ts';
+import type { ServingLimits } from '../http/serving-limits.ts';
+import { createTlsFront } from '../tls/tls-front.ts';
 
 /**
  * What the serving side needs: where to listen, the snapshot to serve with, where its logs go.

@@ -1,7 +1,7 @@
-import { createBufferedAccessLog } from '../access-log.ts';
-import { createConfigStore } from '../config-store.ts';
+import { createBufferedAccessLog } from '../http/access-log.ts';
+import { createConfigStore } from '../config/config-store.ts';
 import { createEdgeLogger } from '../edge-logger.ts';
-import { createRequestIds } from '../request-ids.ts';
+import { createRequestIds } from '../http/request-ids.ts';
 import { startServingSide, type ServingSide } from './serving-side.ts';
 import { typesIn, type PrimaryMessage, type WorkerConfig, type WorkerMessage, type WorkerStart } from './worker-protocol.ts';
 

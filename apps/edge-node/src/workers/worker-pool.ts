@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
-import type { AccessLogStats } from '../access-log.ts';
-import type { HeldResources } from '../config-store.ts';
-import type { ConfirmOutcome } from '../delta-stream.ts';
+import type { AccessLogStats } from '../http/access-log.ts';
+import type { HeldResources } from '../config/config-store.ts';
+import type { ConfirmOutcome } from '../stream/delta-stream.ts';
 import type { EdgeLogger } from '../edge-logger.ts';
 import type { MetricsJson } from '../metrics/serving-metrics.ts';
 import type { ServingStats } from './serving-side.ts';

@@ -1,9 +1,9 @@
 import type { ResourceType } from '@portcullis/config';
-import type { AccessLogMode, AccessLogStats } from '../access-log.ts';
-import type { HeldResources } from '../config-store.ts';
+import type { AccessLogMode, AccessLogStats } from '../http/access-log.ts';
+import type { HeldResources } from '../config/config-store.ts';
 import type { MetricsJson } from '../metrics/serving-metrics.ts';
 import type { OriginTimeouts } from '../origin/origin-contract.ts';
-import type { ServingLimits } from '../serving-limits.ts';
+import type { ServingLimits } from '../http/serving-limits.ts';
 import type { ServingStats } from './serving-side.ts';
 
 /**

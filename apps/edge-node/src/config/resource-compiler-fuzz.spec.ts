@@ -12,8 +12,8 @@ import {
 } from '@portcullis/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileResource } from './resource-compiler.ts';
-import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from './test/resources.ts';
-import { createTestPki, type TestPki } from './test/test-pki.ts';
+import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from '../test/resources.ts';
+import { createTestPki, type TestPki } from '../test/test-pki.ts';
 
 /**
  * Property tests of the edge's resource decoder and compiler with fast-check, for every type:

@@ -1,5 +1,5 @@
 import type { DeltaStreamStatus } from './delta-stream.ts';
-import type { EdgeLogger } from './edge-logger.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
 
 /** Follows whether the edge has its control plane; `update` after any stream's status changes. */
 export interface ControlPlaneLink {

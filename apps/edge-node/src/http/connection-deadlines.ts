@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { EdgeLogger } from './edge-logger.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
 import type { ServingLimits } from './serving-limits.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EdgeSettingsError, loadEdgeSettings } from './edge-settings.ts';
+import { EdgeSettingsError, loadEdgeSettings } from '../edge-settings.ts';
 import { defaultServingLimits, servingLimitsFromEnv } from './serving-limits.ts';
 
 describe('serving limits', () => {

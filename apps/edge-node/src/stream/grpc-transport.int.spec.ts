@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfigStore } from './config-store.ts';
+import { createConfigStore } from '../config/config-store.ts';
 import { startDeltaStream, type DeltaStream } from './delta-stream.ts';
-import { silentLogger } from './edge-logger.ts';
+import { silentLogger } from '../edge-logger.ts';
 import { grpcDeltaTransport } from './grpc-transport.ts';
-import { checkNodeIdentity, type NodeIdentity } from './node-identity.ts';
-import { FakeDiscoveryServer } from './test/fake-discovery-server.ts';
-import { createFakeFleet, type FakeFleet } from './test/fake-fleet.ts';
-import { startGrpcDiscovery } from './test/grpc-discovery.ts';
-import { waitFor } from './test/edge-harness.ts';
-import { siteResource } from './test/resources.ts';
+import { checkNodeIdentity, type NodeIdentity } from '../identity/node-identity.ts';
+import { FakeDiscoveryServer } from '../test/fake-discovery-server.ts';
+import { createFakeFleet, type FakeFleet } from '../test/fake-fleet.ts';
+import { startGrpcDiscovery } from '../test/grpc-discovery.ts';
+import { waitFor } from '../test/edge-harness.ts';
+import { siteResource } from '../test/resources.ts';
 
 /** The delta stream over real gRPC with mutual TLS against the fleet CA. */
 describe('gRPC discovery transport', () => {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceTypeOrder, type EncodedResource, type ResourceType } from '@portcullis/config';
 import { createConfigStore, type ConfigStore } from './config-store.ts';
 import { lastKnownGoodWriter, loadLastKnownGood, restoreLastKnownGood, saveLastKnownGood } from './last-known-good.ts';
-import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from './test/resources.ts';
-import { createTestPki, type TestPki } from './test/test-pki.ts';
+import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from '../test/resources.ts';
+import { createTestPki, type TestPki } from '../test/test-pki.ts';
 
 describe('last-known-good', () => {
   let pki: TestPki;

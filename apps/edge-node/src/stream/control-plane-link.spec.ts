@@ -2,7 +2,7 @@ import { resourceTypeOrder } from '@portcullis/config';
 import { describe, expect, it } from 'vitest';
 import { controlPlaneLink } from './control-plane-link.ts';
 import type { DeltaStreamStatus } from './delta-stream.ts';
-import type { EdgeLogger } from './edge-logger.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
 
 function recordingLogger(): EdgeLogger & { lines: [string, string, object][] } {
   const lines: [string, string, object][] = [];

@@ -1,7 +1,7 @@
 import { exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair } from '@portcullis/pki';
-import type { EdgeLogger } from './edge-logger.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
 import { checkNodeIdentity, NodeIdentityError, readNodeIdentity, saveNodeIdentity, type NodeIdentity } from './node-identity.ts';
-import { backoffDelay } from './reconnect-backoff.ts';
+import { backoffDelay } from '../stream/reconnect-backoff.ts';
 
 /**
  * Why enrollment failed. `Enrollment.Refused`: the control plane said no (bad or used-up

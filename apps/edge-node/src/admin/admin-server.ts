@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { resourceTypeOrder, type ResourceType } from '@portcullis/config';
-import type { ConfigStore, Readiness } from './config-store.ts';
-import type { DeltaStreamStatus } from './delta-stream.ts';
-import { metricsContentType } from './metrics/node-metrics.ts';
-import type { WorkerStatus } from './workers/worker-pool.ts';
+import type { ConfigStore, Readiness } from '../config/config-store.ts';
+import type { DeltaStreamStatus } from '../stream/delta-stream.ts';
+import { metricsContentType } from '../metrics/node-metrics.ts';
+import type { WorkerStatus } from '../workers/worker-pool.ts';
 
 /**
  * The node's readiness: the store's (config-store.ts `Readiness`), and with worker processes

@@ -1,7 +1,7 @@
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { edgeV1 } from '@portcullis/proto';
 import type { DeltaCall, DeltaTransport } from './delta-transport.ts';
-import type { NodeIdentity } from './node-identity.ts';
+import type { NodeIdentity } from '../identity/node-identity.ts';
 
 export interface GrpcTransportOptions {
   /** `host:port` of each discovery endpoint (control-plane replicas). */

@@ -3,7 +3,7 @@ import { isWithinZone, parentOf, resourceName, type ResourceType } from '@portcu
 import { createTrustStore } from '@portcullis/pki';
 import type { CompiledRuleset } from '@portcullis/waf';
 import type { CompiledCredential, CompiledResources, CompiledTrust, HostnameTrust } from './compiled-resources.ts';
-import { createServerContext } from './secure-contexts.ts';
+import { createServerContext } from '../tls/secure-contexts.ts';
 
 /** The compiled resources of every type, by resource name: what a snapshot is built from. */
 export type CompiledState = { readonly [T in ResourceType]: ReadonlyMap<string, CompiledResources[T]> };

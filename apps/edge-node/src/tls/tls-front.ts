@@ -1,12 +1,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { readClientHello } from './client-hello.ts';
-import type { ConfigSnapshot } from './config-snapshot.ts';
-import { createConnectionDeadlines } from './connection-deadlines.ts';
+import type { ConfigSnapshot } from '../config/config-snapshot.ts';
+import { createConnectionDeadlines } from '../http/connection-deadlines.ts';
 import { attachConnectionState } from './connection-state.ts';
-import type { EdgeLogger } from './edge-logger.ts';
-import type { ServingMetrics } from './metrics/serving-metrics.ts';
-import { defaultServingLimits, type ServingLimits } from './serving-limits.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
+import type { ServingMetrics } from '../metrics/serving-metrics.ts';
+import { defaultServingLimits, type ServingLimits } from '../http/serving-limits.ts';
 
 export interface TlsFrontOptions {
   /** The snapshot handshakes use now; undefined refuses every connection (no configuration yet). */

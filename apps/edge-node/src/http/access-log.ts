@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { EdgeLogger } from './edge-logger.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
 
 /** One request, as the access log records it (what the request path knows at its end). */
 export interface AccessEntry {

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxClientHelloReads } from './tls-front.ts';
-import { clientHelloFor } from './test/client-hello-bytes.ts';
-import { createTestWorld, curl, sClient, startTestEdge, type TestWorld } from './test/edge-harness.ts';
+import { clientHelloFor } from '../test/client-hello-bytes.ts';
+import { createTestWorld, curl, sClient, startTestEdge, type TestWorld } from '../test/edge-harness.ts';
 
 /**
  * The TLS front with real clients: `openssl s_client -msg` shows whether a CertificateRequest

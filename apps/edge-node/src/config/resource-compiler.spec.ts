@@ -1,8 +1,8 @@
 import { encodeResource, versionOf, type EncodedResource } from '@portcullis/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileResource } from './resource-compiler.ts';
-import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from './test/resources.ts';
-import { createTestPki, type TestCertificate, type TestPki } from './test/test-pki.ts';
+import { credentialResource, revocationsResource, siteResource, trustResource, wafResource } from '../test/resources.ts';
+import { createTestPki, type TestCertificate, type TestPki } from '../test/test-pki.ts';
 
 function codeOf(result: ReturnType<typeof compileResource>): string {
   return result.ok ? 'ok' : `${result.error.code}: ${result.error.message}`;

@@ -1,8 +1,8 @@
 import { resourceTypes, type ConfigError, type ResourceType } from '@portcullis/config';
 import type { edgeV1 } from '@portcullis/proto';
-import type { ConfigStore } from './config-store.ts';
+import type { ConfigStore } from '../config/config-store.ts';
 import type { DeltaCall, DeltaTransport } from './delta-transport.ts';
-import type { EdgeLogger } from './edge-logger.ts';
+import type { EdgeLogger } from '../edge-logger.ts';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './reconnect-backoff.ts';
 
 /** What one stream has done, for /status. Times are ISO strings. */

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileResource } from './resource-compiler.ts';
-import { credentialResource, siteResource, trustResource } from './test/resources.ts';
-import { createTestPki, type TestPki } from './test/test-pki.ts';
+import { credentialResource, siteResource, trustResource } from '../test/resources.ts';
+import { createTestPki, type TestPki } from '../test/test-pki.ts';
 
 function outcome(result: ReturnType<typeof compileResource>): string {
   return result.ok ? 'ok' : `${result.error.code}: ${result.error.message}`;

@@ -1,11 +1,11 @@
 import type { EncodedResource, ResourceType } from '@portcullis/config';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConfigStore, type ConfigStore } from './config-store.ts';
+import { createConfigStore, type ConfigStore } from '../config/config-store.ts';
 import { startDeltaStream, type ConfirmOutcome, type DeltaStream } from './delta-stream.ts';
-import { silentLogger } from './edge-logger.ts';
-import { FakeDiscoveryServer, memoryTransport } from './test/fake-discovery-server.ts';
-import { manualClock, type ManualClock } from './test/manual-clock.ts';
-import { siteResource } from './test/resources.ts';
+import { silentLogger } from '../edge-logger.ts';
+import { FakeDiscoveryServer, memoryTransport } from '../test/fake-discovery-server.ts';
+import { manualClock, type ManualClock } from '../test/manual-clock.ts';
+import { siteResource } from '../test/resources.ts';
 
 const fast = { initialMs: 5, maxMs: 20 };
 

@@ -2,7 +2,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTrustStore, inspectCertificate } from '@portcullis/pki';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '../config/atomic-file.ts';
 
 /** The edge's credentials for the discovery stream: its key, its node certificate and the fleet CA. */
 export interface NodeIdentity {

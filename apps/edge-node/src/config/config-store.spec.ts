@@ -1,8 +1,15 @@
 import type { ResourceType } from '@portcullis/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfigStore, type ConfigStore } from './config-store.ts';
-import { credentialResource, revocationsResource, siteResource, trustResource, wafResource, type TypedResource } from './test/resources.ts';
-import { createTestPki, type TestCertificate, type TestPki } from './test/test-pki.ts';
+import {
+  credentialResource,
+  revocationsResource,
+  siteResource,
+  trustResource,
+  wafResource,
+  type TypedResource,
+} from '../test/resources.ts';
+import { createTestPki, type TestCertificate, type TestPki } from '../test/test-pki.ts';
 
 function apply(store: ConfigStore, ...items: TypedResource[]) {
   const byType = new Map<ResourceType, TypedResource[]>();

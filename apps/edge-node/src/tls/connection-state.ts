@@ -1,6 +1,6 @@
 import type tls from 'node:tls';
-import type { WatchedConnection } from './connection-deadlines.ts';
-import { createConnectionFacts, type ConnectionFacts } from './decision/connection-facts.ts';
+import type { WatchedConnection } from '../http/connection-deadlines.ts';
+import { createConnectionFacts, type ConnectionFacts } from '../decision/connection-facts.ts';
 
 /**
  * What the edge keeps about one TLS connection, beside its socket: the facts a request

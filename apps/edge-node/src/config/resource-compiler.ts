@@ -20,7 +20,7 @@ import type {
   CompiledWaf,
 } from './compiled-resources.ts';
 import { isHostname, isHostnamePattern, wildcardParent } from '@portcullis/config';
-import { createServerContext } from './secure-contexts.ts';
+import { createServerContext } from '../tls/secure-contexts.ts';
 
 /** A compiled resource, or why it cannot be used (the `ConfigError` goes into a NACK). */
 export type CompileResult<T extends ResourceType> =

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enroll, EnrollmentError, obtainNodeIdentity } from './enrollment.ts';
 import { identityFiles, NodeIdentityError, readNodeIdentity } from './node-identity.ts';
-import { recordingLogger } from './test/edge-harness.ts';
-import { createFakeFleet, type FakeFleet } from './test/fake-fleet.ts';
+import { recordingLogger } from '../test/edge-harness.ts';
+import { createFakeFleet, type FakeFleet } from '../test/fake-fleet.ts';
 
 /** Enrollment against an HTTP endpoint that follows docs/edge-protocol.md. */
 describe('enrollment', () => {
