@@ -1,33 +1,17 @@
-import plainWasm from 'undici/lib/llhttp/llhttp-wasm.js';
-import simdWasm from 'undici/lib/llhttp/llhttp_simd-wasm.js';
+import { cString, instantiateLlhttp, llhttpErrno, type LlhttpExports } from './llhttp-wasm.ts';
 
-/** The part of the WebAssembly JS API used here (the project's `lib` leaves WebAssembly to the DOM types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-}
-
-/** The functions of undici's llhttp WebAssembly build this parser calls (llhttp's C API). */
-interface Llhttp {
-  readonly memory: { readonly buffer: ArrayBuffer };
-  llhttp_alloc(type: number): number;
-  llhttp_free(parser: number): void;
-  llhttp_execute(parser: number, data: number, length: number): number;
-  llhttp_resume(parser: number): void;
+/** The further llhttp functions this parser calls (llhttp's C API). */
+interface Llhttp extends LlhttpExports {
   llhttp_get_method(parser: number): number;
   llhttp_method_name(method: number): number;
   llhttp_get_http_major(parser: number): number;
   llhttp_get_http_minor(parser: number): number;
-  llhttp_get_error_pos(parser: number): number;
-  llhttp_get_error_reason(parser: number): number;
-  malloc(size: number): number;
-  free(pointer: number): void;
 }
 
 /** llhttp's parser type for requests, and the `llhttp_errno` values acted on here. */
 const typeRequest = 1;
-const errOk = 0;
-const errPaused = 21;
+const errOk = llhttpErrno.ok;
+const errPaused = llhttpErrno.paused;
 const errPausedUpgrade = 22;
 const errUser = 24;
 
@@ -91,36 +75,19 @@ const methodNames = new Map<number, string>();
 
 function instance(): Llhttp {
   if (wasm) return wasm;
-  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const span = (at: number, length: number) => active.chunk!.subarray(at - active.base, at - active.base + length);
-  const imports = {
-    env: {
-      wasm_on_message_begin: () => active.parser!.messageBegin(),
-      wasm_on_url: (_p: number, at: number, length: number) => active.parser!.url(span(at, length)),
-      wasm_on_status: () => 0,
-      wasm_on_header_field: (_p: number, at: number, length: number) => active.parser!.headerPart(true, span(at, length)),
-      wasm_on_header_value: (_p: number, at: number, length: number) => active.parser!.headerPart(false, span(at, length)),
-      wasm_on_headers_complete: (_p: number, _status: number, upgrade: number, keepAlive: number) =>
-        active.parser!.headersComplete(upgrade === 1, keepAlive === 1),
-      wasm_on_body: (_p: number, at: number, length: number) => active.parser!.body(span(at, length)),
-      wasm_on_message_complete: () => active.parser!.messageComplete(),
-    },
-  };
-  let module: object;
-  try {
-    module = new api.Module(simdWasm);
-  } catch {
-    // No WebAssembly SIMD here: the plain build parses the same.
-    module = new api.Module(plainWasm);
-  }
-  wasm = new api.Instance(module, imports).exports as Llhttp;
+  wasm = instantiateLlhttp<Llhttp>({
+    wasm_on_message_begin: () => active.parser!.messageBegin(),
+    wasm_on_url: (_p: number, at: number, length: number) => active.parser!.url(span(at, length)),
+    wasm_on_status: () => 0,
+    wasm_on_header_field: (_p: number, at: number, length: number) => active.parser!.headerPart(true, span(at, length)),
+    wasm_on_header_value: (_p: number, at: number, length: number) => active.parser!.headerPart(false, span(at, length)),
+    wasm_on_headers_complete: (_p: number, _status: number, upgrade: number, keepAlive: number) =>
+      active.parser!.headersComplete(upgrade === 1, keepAlive === 1),
+    wasm_on_body: (_p: number, at: number, length: number) => active.parser!.body(span(at, length)),
+    wasm_on_message_complete: () => active.parser!.messageComplete(),
+  });
   return wasm;
-}
-
-function cString(pointer: number): string {
-  if (pointer === 0) return '';
-  const bytes = new Uint8Array(instance().memory.buffer, pointer);
-  return Buffer.from(bytes.subarray(0, bytes.indexOf(0))).toString('latin1');
 }
 
 /**
@@ -201,7 +168,7 @@ export class RequestParser {
     // After a request asking for an upgrade llhttp stops: the caller answers it and reads no more.
     if (code === errPausedUpgrade) return ok;
     if (code === errUser && this.#refusal) return { kind: 'error', ...this.#refusal };
-    return { kind: 'error', status: 400, reason: cString(llhttp.llhttp_get_error_reason(this.#pointer)) || `llhttp error ${code}` };
+    return { kind: 'error', status: 400, reason: cString(llhttp, llhttp.llhttp_get_error_reason(this.#pointer)) || `llhttp error ${code}` };
   }
 
   #count(length: number): number {
@@ -242,7 +209,7 @@ export class RequestParser {
     const number = llhttp.llhttp_get_method(this.#pointer);
     let method = methodNames.get(number);
     if (method === undefined) {
-      method = cString(llhttp.llhttp_method_name(number));
+      method = cString(llhttp, llhttp.llhttp_method_name(number));
       methodNames.set(number, method);
     }
     const headers = this.#headers;

@@ -1,33 +1,16 @@
-import plainWasm from 'undici/lib/llhttp/llhttp-wasm.js';
-import simdWasm from 'undici/lib/llhttp/llhttp_simd-wasm.js';
+import { cString, instantiateLlhttp, llhttpErrno, type LlhttpExports } from '../http/llhttp-wasm.ts';
 
-/** The part of the WebAssembly JS API used here (the project's `lib` is ES2024, which leaves WebAssembly to the DOM types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** The functions of undici's llhttp WebAssembly build this parser calls. */
-interface Llhttp {
-  readonly memory: { readonly buffer: ArrayBuffer };
-  llhttp_alloc(type: number): number;
-  llhttp_free(parser: number): void;
-  llhttp_execute(parser: number, data: number, length: number): number;
+/** The further llhttp functions this parser calls (llhttp's C API). */
+interface Llhttp extends LlhttpExports {
   llhttp_finish(parser: number): number;
-  llhttp_resume(parser: number): void;
-  llhttp_get_error_pos(parser: number): number;
-  llhttp_get_error_reason(parser: number): number;
   llhttp_errno_name(errno: number): number;
   llhttp_should_keep_alive(parser: number): number;
-  malloc(size: number): number;
-  free(pointer: number): void;
 }
 
 /** llhttp's parser type for responses, and the error numbers this file acts on (llhttp's `llhttp_errno`). */
 const typeResponse = 2;
-const errOk = 0;
-const errPaused = 21;
+const errOk = llhttpErrno.ok;
+const errPaused = llhttpErrno.paused;
 
 /** Bytes of names and values a response head (or its trailers) may hold; nginx's default proxy buffers hold 4–8 KiB. */
 export const maxResponseHeadBytes = 64 * 1024;
@@ -64,34 +47,17 @@ let bufferPointer = 0;
 let bufferSize = 0;
 
 function llhttp(): Llhttp {
-  if (instance) return instance;
-  const imports = {
-    env: {
-      wasm_on_url: () => 0,
-      wasm_on_status: () => 0,
-      wasm_on_message_begin: () => active.parser!.messageBegin(),
-      wasm_on_header_field: (_p: number, at: number, length: number) => active.parser!.headerPart(true, at, length),
-      wasm_on_header_value: (_p: number, at: number, length: number) => active.parser!.headerPart(false, at, length),
-      wasm_on_headers_complete: (_p: number, status: number, upgrade: number) => active.parser!.headersComplete(status, upgrade === 1),
-      wasm_on_body: (_p: number, at: number, length: number) => active.parser!.body(at, length),
-      wasm_on_message_complete: () => active.parser!.messageComplete(),
-    },
-  };
-  let module: object;
-  try {
-    module = new wasmApi.Module(simdWasm);
-  } catch {
-    // No WebAssembly SIMD on this CPU or runtime: the plain build parses the same.
-    module = new wasmApi.Module(plainWasm);
-  }
-  instance = new wasmApi.Instance(module, imports).exports as Llhttp;
+  instance ??= instantiateLlhttp<Llhttp>({
+    wasm_on_url: () => 0,
+    wasm_on_status: () => 0,
+    wasm_on_message_begin: () => active.parser!.messageBegin(),
+    wasm_on_header_field: (_p: number, at: number, length: number) => active.parser!.headerPart(true, at, length),
+    wasm_on_header_value: (_p: number, at: number, length: number) => active.parser!.headerPart(false, at, length),
+    wasm_on_headers_complete: (_p: number, status: number, upgrade: number) => active.parser!.headersComplete(status, upgrade === 1),
+    wasm_on_body: (_p: number, at: number, length: number) => active.parser!.body(at, length),
+    wasm_on_message_complete: () => active.parser!.messageComplete(),
+  });
   return instance;
-}
-
-function cString(wasm: Llhttp, pointer: number): string {
-  if (pointer === 0) return '';
-  const bytes = new Uint8Array(wasm.memory.buffer, pointer);
-  return Buffer.from(bytes.subarray(0, bytes.indexOf(0))).toString('latin1');
 }
 
 /**
